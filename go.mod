@@ -2,4 +2,4 @@ module github.com/gokeepalived/gokeepalived
 
 go 1.26.8
 
-require github.com/alecthomas/participle/v2 v2.1.4 // indirect
+require github.com/alecthomas/participle/v2 v2.1.4
