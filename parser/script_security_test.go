@@ -38,6 +38,18 @@ func (f fakeUsers) LookupGroup(name string) (int, error) {
 
 func (f fakeUsers) SearchPath() string { return f.path }
 
+// fakeSys is a fake user database over an invented, safe file system, for
+// tests that need no root.
+func fakeSys(extra ...string) fakeUsers {
+	f := newSys(extra...)
+	f.ScriptSystem = fakeFS{
+		"/":          {mode: fs.ModeDir | 0o755},
+		"/opt":       {mode: fs.ModeDir | 0o755},
+		"/opt/ok.sh": {mode: 0o755},
+	}
+	return f
+}
+
 func newSys(extra ...string) fakeUsers {
 	f := fakeUsers{
 		ScriptSystem: OSScriptSystem(),
@@ -432,9 +444,7 @@ func TestScriptPathSearch(t *testing.T) {
 // outcomes were observed with keepalived 2.2.7 -t (config-language.md §12.3,
 // notify.md §4.1, the corpus logs).
 func TestScriptUsers(t *testing.T) {
-	needRoot(t)
-	dir := scriptDir(t)
-	ok := writeScript(t, filepath.Join(dir, "ok.sh"), 0o755)
+	const ok = "/opt/ok.sh"
 	at := func(line int) Pos { return Pos{File: "k.conf", Line: line} }
 	mk := func(line string, pos int) *Script {
 		s, _ := ParseScriptLine(line, at(pos))
@@ -548,7 +558,7 @@ func TestScriptUsers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ds := ApplyScriptSecurity(tt.scripts, tt.sec, newSys(tt.extra...))
+			ds := ApplyScriptSecurity(tt.scripts, tt.sec, fakeSys(tt.extra...))
 			var got []string
 			for _, d := range ds {
 				got = append(got, strings.TrimSpace(strings.Join([]string{strconv.Itoa(d.Pos.Line), d.Class.String() + ":", d.Message}, " ")))
@@ -569,9 +579,7 @@ func TestScriptUsers(t *testing.T) {
 // TestScriptSecuritySummaries: each process that has scripts says so in its
 // own words; a process with nothing to run checks nothing.
 func TestScriptSecuritySummaries(t *testing.T) {
-	needRoot(t)
-	dir := scriptDir(t)
-	ok := writeScript(t, filepath.Join(dir, "ok.sh"), 0o755)
+	const ok = "/opt/ok.sh"
 	parse := func(line string) *Script {
 		s, _ := ParseScriptLine(line, Pos{Line: 1})
 		return s
@@ -599,7 +607,7 @@ func TestScriptSecuritySummaries(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ds := ApplyScriptSecurity(tt.scripts, tt.sec, newSys())
+			ds := ApplyScriptSecurity(tt.scripts, tt.sec, fakeSys())
 			var got []string
 			for _, d := range ds {
 				if d.Class == ClassSecurity {
