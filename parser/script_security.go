@@ -22,10 +22,11 @@ type ScriptSecurity struct {
 	User, Group string
 	UserSet     bool
 	UserPos     Pos
-	// NoVRRPInstances and NoVirtualServers tell that the config has no
-	// vrrp_instance / no virtual_server. keepalived's VRRP (checker) process
-	// then skips its whole script check, so a lone vrrp_script or
-	// notify_fifo_script is never looked at.
+	// NoVRRPInstances and NoVirtualServers tell that no vrrp_instance / no
+	// virtual_server survived parsing (one skipped for a bad address does
+	// not count). keepalived's VRRP (checker) process then skips its whole
+	// script check, so a lone vrrp_script or notify_fifo_script is never
+	// looked at and raises no SECURITY VIOLATION.
 	NoVRRPInstances  bool
 	NoVirtualServers bool
 }
@@ -123,6 +124,18 @@ const ourUID, ourGID = 0, 0
 // makes -t exit 6). Which failures are config errors and which are only
 // logged (SeverityNote, ClassNone) follows keepalived's handlers; see
 // notify.md §4.
+//
+// The decoder passes only the scripts keepalived keeps while parsing (not
+// those of a skipped block), with Name, EndPos and the `user` keyword's
+// User/Group/UserPos filled in for vrrp_script and MISC_CHECK. sec must
+// hold the final global_defs settings: keepalived reads them while parsing,
+// so a script that comes before enable_script_security in its pass is judged
+// without it; this function does not model that.
+//
+// Not modelled: keepalived resolves the path (realpath, PATH search) with
+// the script's euid, so a directory the user may not search hides the script
+// from a non-root user; here every lookup is done with the caller's rights.
+// libmagic's "Please add a #! shebang" check is absent, as in Debian's build.
 func ApplyScriptSecurity(scripts []*Script, sec ScriptSecurity, sys ScriptSystem) Diagnostics {
 	a := &applier{sec: sec, sys: sys, checked: map[*Script]int{}}
 	a.resolveDefault()
