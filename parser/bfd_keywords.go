@@ -45,6 +45,15 @@ type BFDInstance struct {
 	eventsSet bool
 }
 
+// vrrpErrorf reports a general error as keepalived's VRRP process does
+// while the statement itself belongs to another process.
+func (s *stmt) vrrpErrorf(format string, args ...any) {
+	prev := s.d.pass
+	s.d.pass = PassVRRP
+	s.Errorf(ClassGeneral, format, args...)
+	s.d.pass = prev
+}
+
 // vrrpKnows tells whether the VRRP process keeps this instance for track_bfd.
 func (b *BFDInstance) vrrpKnows() bool { return !b.eventsSet || b.VRRP }
 
@@ -56,12 +65,16 @@ func decodeBFDInstance(s *stmt, c *Config) {
 	if !ok {
 		return
 	}
+	// The VRRP process (which keeps the names for track_bfd) and the BFD
+	// process each reject a bad name in their own words.
 	if len(name) > bfdNameMax {
+		s.vrrpErrorf("BFD name %s too long", name)
 		s.Errorf(ClassGeneral, "Configuration error: BFD instance %s name too long (maximum length is %d characters) - ignoring", name, bfdNameMax)
 		return
 	}
 	for _, b := range c.BFDInstances {
 		if b.Name == name {
+			s.vrrpErrorf("BFD %s already specified", name)
 			s.Errorf(ClassGeneral, "Configuration error: BFD instance %s already configured - ignoring", name)
 			return
 		}
@@ -87,8 +100,10 @@ func completeBFD(s *stmt, c *Config, b *BFDInstance) {
 		b.Disabled = true
 		return
 	case b.SourceIP.IsValid() && b.SourceIP.Is4() != b.NeighborIP.Is4():
+		// keepalived formats both addresses into one static buffer, so
+		// its message shows the source address twice.
 		s.Errorf(ClassGeneral, "Configuration error: BFD instance %s source address %s and neighbor address %s are not of the same family, disabling instance",
-			b.Name, b.SourceIP, b.NeighborIP)
+			b.Name, b.SourceIP, b.SourceIP)
 		b.Disabled = true
 		return
 	}

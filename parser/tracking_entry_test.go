@@ -31,17 +31,17 @@ track_file f1 { file /tmp/f
 `)
 	wantMessages(t, r, map[string]Class{
 		"(VI_2) track script s1 not found, ignoring...":                         ClassGeneral,
-		"(VI_2) unknown track_interface eth0 option eth1 - ignoring":             ClassGeneral,
-		"(VI_2) weight for eth0 cannot be +/-254. Setting to +/-253":             ClassGeneral,
-		"(VI_2) unknown track_interace eth0 weight option noreverse - ignoring":  ClassGeneral,
-		"number '300' outside range [-253, 253]":                                 ClassInvalidNumber,
-		"vrrp_script s1 weight 300 must be in [-253, 253]":                       ClassGeneral,
-		"(VI_3) duplicate track_script s2 - ignoring":                            ClassGeneral,
-		"(VI_3) weight for s1 cannot be +/-254. Setting to +/-253":               ClassGeneral,
-		"(VI_3) tracked interface eth9 doesn't exist":                            ClassGeneral,
-		"(VI_3) track file f1 not found, ignoring...":                            ClassGeneral,
-		"(VI_3) track process p1 not found, ignoring...":                         ClassGeneral,
-		"(VI_3) track bfd b1 not found, ignoring...":                             ClassGeneral,
+		"(VI_2) unknown track_interface eth0 option eth1 - ignoring":            ClassGeneral,
+		"(VI_2) weight for eth0 cannot be +/-254. Setting to +/-253":            ClassGeneral,
+		"(VI_2) unknown track_interace eth0 weight option noreverse - ignoring": ClassGeneral,
+		"number '300' outside range [-253, 253]":                                ClassInvalidNumber,
+		"vrrp_script s1 weight 300 must be in [-253, 253]":                      ClassGeneral,
+		"(VI_3) duplicate track_script s2 - ignoring":                           ClassGeneral,
+		"(VI_3) weight for s1 cannot be +/-254. Setting to +/-253":              ClassGeneral,
+		"(VI_3) tracked interface eth9 doesn't exist":                           ClassGeneral,
+		"(VI_3) track file f1 not found, ignoring...":                           ClassGeneral,
+		"(VI_3) track process p1 not found, ignoring...":                        ClassGeneral,
+		"(VI_3) track bfd b1 not found, ignoring...":                            ClassGeneral,
 	})
 	got := es["VI_2"]
 	if len(got) != 1 || got[0].Name != "eth0" || got[0].Weight != 253 || !got[0].WeightSet || got[0].Reverse {
