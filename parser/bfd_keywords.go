@@ -108,7 +108,10 @@ func completeBFD(s *stmt, c *Config, b *BFDInstance) {
 		return
 	}
 	for _, o := range c.BFDInstances {
-		if o.Disabled || o.NeighborIP != b.NeighborIP || o.SourceIP != b.SourceIP {
+		// A session is the neighbour plus the source address, and a missing
+		// source address on either side matches any.
+		if o.Disabled || o.NeighborIP != b.NeighborIP ||
+			(o.SourceIP.IsValid() && b.SourceIP.IsValid() && o.SourceIP != b.SourceIP) {
 			continue
 		}
 		if b.SourceIP.IsValid() {

@@ -381,7 +381,7 @@ bfd_instance d { neighbor_ip foo
  multiplier 0
  weight 300
 }
-bfd_instance e { neighbour_ip 10.0.0.9
+bfd_instance e { neighbour_ip 10.0.0.7
  source_ip 10.0.0.1
  ttl 10
  max_hops 20
@@ -392,6 +392,12 @@ bfd_instance g { }
 bfd_instance abcdefghijabcdefghijabcdefghijXY { }
 bfd_instance h { neighbor_ip fe80::1
  weight 3 sideways
+}
+bfd_instance i { neighbor_ip 10.0.0.7
+ source_ip 10.0.0.2
+}
+bfd_instance j { neighbor_ip 10.0.0.7
+ source_ip 10.0.0.1
 }
 `)
 	wantMessages(t, r, map[string]Class{
@@ -408,13 +414,14 @@ bfd_instance h { neighbor_ip fe80::1
 		"Configuration error: BFD instance g has no neighbor address set, disabling instance":                                           ClassGeneral,
 		"BFD name abcdefghijabcdefghijabcdefghijXY too long":                                                                            ClassGeneral,
 		"Configuration error: BFD instance abcdefghijabcdefghijabcdefghijXY name too long (maximum length is 31 characters) - ignoring": ClassGeneral,
+		"Configuration error: BFD instance j has duplicate source/neighbor address 10.0.0.1/10.0.0.7, ignoring instance":                ClassGeneral,
 		"Configuration error: BFD instance h unknown weight option sideways":                                                            ClassGeneral,
 	})
 	if hasMessage(r, "instance d multiplier") {
 		t.Error("keywords after a malformed neighbour must be skipped")
 	}
-	if hasMessage(r, "duplicate neighbor address 10.0.0.9") != true {
-		t.Errorf("f duplicates e's neighbour: %q", messages(r))
+	if !hasMessage(r, "Configuration error: BFD instance f has duplicate neighbor address 10.0.0.9, ignoring instance") {
+		t.Errorf("f duplicates c's neighbour: %q", messages(r))
 	}
 	byName := map[string]*BFDInstance{}
 	for _, b := range r.Config.BFDInstances {
@@ -430,12 +437,33 @@ bfd_instance h { neighbor_ip fe80::1
 	if b := byName["h"]; b == nil || b.TTL != 64 {
 		t.Errorf("h = %+v", b)
 	}
-	for _, n := range []string{"b", "d", "f", "g"} {
+	if b := byName["i"]; b == nil || b.Disabled {
+		t.Errorf("i has its own source address: %+v", b)
+	}
+	for _, n := range []string{"b", "d", "f", "g", "j"} {
 		if b := byName[n]; b == nil || !b.Disabled {
 			t.Errorf("%s should be kept (for track_bfd) but disabled: %+v", n, b)
 		}
 	}
 	if b := byName["b"]; b.MinRx != 20000000 {
 		t.Errorf("b min_rx %v", b.MinRx)
+	}
+}
+
+func TestDuplicateTrackerIsLintOnly(t *testing.T) {
+	r, _ := parseTracking(t, "vrrp_script s {\n script /bin/a\n}\nvrrp_script s {\n script /bin/b\n}\n")
+	if !hasMessage(r, "vrrp_script s is already defined at keepalived.conf:1:1") {
+		t.Errorf("no lint: %q", messages(r))
+	}
+	if r.ExitCode(false) != ExitOK || r.ExitCode(true) != ExitErrors {
+		t.Errorf("exit %d / strict %d", r.ExitCode(false), r.ExitCode(true))
+	}
+}
+
+func TestVRRPScriptSecondScriptReplacesFirst(t *testing.T) {
+	r, _ := parseTracking(t, "vrrp_script s {\n script /bin/a\n script /bin/b\n}\n")
+	vs := r.Config.VRRPScripts[0]
+	if vs.Script == nil || vs.Script.Argv[0] != "/bin/b" {
+		t.Fatalf("script %+v", vs.Script)
 	}
 }

@@ -24,15 +24,23 @@ func (i *testInstance) add(es []*TrackEntry) { i.entries = append(i.entries, es.
 // stand-in vrrp_instance; it returns the result and each instance's entries.
 func parseTracking(t testing.TB, text string) (*Result, map[string][]*TrackEntry) {
 	t.Helper()
-	opts := Options{Host: testHost, ReadOptions: ReadOptions{ConfigID: "testhost"}}
-	src, diags := ReadBytes("keepalived.conf", []byte(text), opts.ReadOptions)
-	g, err := NewGrammar()
+	r, es, err := parseTrackingOn(testHost, text)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return r, es
+}
+
+func parseTrackingOn(host Host, text string) (*Result, map[string][]*TrackEntry, error) {
+	opts := Options{Host: host, ReadOptions: ReadOptions{ConfigID: "testhost"}}
+	src, diags := ReadBytes("keepalived.conf", []byte(text), opts.ReadOptions)
+	g, err := NewGrammar()
+	if err != nil {
+		return nil, nil, err
+	}
 	ast, err := g.Parse(src)
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
 	cfg := &Config{File: "keepalived.conf"}
 	d := &decoder{src: src, cfg: cfg, opts: &opts, diags: diags}
@@ -48,7 +56,7 @@ func parseTracking(t testing.TB, text string) (*Result, map[string][]*TrackEntry
 	})
 	decodeBlock(d, ast.Nodes, tbl, cfg)
 	validate(d)
-	return &Result{Config: cfg, Diagnostics: d.diags, Source: src}, entries
+	return &Result{Config: cfg, Diagnostics: d.diags, Source: src}, entries, nil
 }
 
 // wantMessages checks that each fragment is reported with the given class.

@@ -23,4 +23,35 @@ var trackingRootKeywords = table[Config]{
 func validateTracking(d *decoder) {
 	validateSyncGroups(d)
 	validateTrackGroups(d)
+	lintDuplicateTrackers(d)
+}
+
+// lintDuplicateTrackers flags a second vrrp_script, track_file or
+// vrrp_track_process of the same name: keepalived accepts it silently but
+// every track_* entry resolves to the first, so the second never runs for
+// anyone.
+func lintDuplicateTrackers(d *decoder) {
+	type named struct {
+		kind, name string
+		pos        Pos
+	}
+	var all []named
+	for _, x := range d.cfg.VRRPScripts {
+		all = append(all, named{"vrrp_script", x.Name, x.Pos})
+	}
+	for _, x := range d.cfg.TrackFiles {
+		all = append(all, named{"track_file", x.Name, x.Pos})
+	}
+	for _, x := range d.cfg.TrackProcesses {
+		all = append(all, named{"vrrp_track_process", x.Name, x.Pos})
+	}
+	first := map[[2]string]Pos{}
+	for _, n := range all {
+		key := [2]string{n.kind, n.name}
+		if p, dup := first[key]; dup {
+			d.lintf(n.pos, "%s %s is already defined at %s; tracking entries use the first one", n.kind, n.name, p)
+			continue
+		}
+		first[key] = n.pos
+	}
 }

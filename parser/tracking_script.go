@@ -56,9 +56,16 @@ var vrrpScriptKeywords = table[VRRPScript]{
 		if s.NArgs() == 0 {
 			return
 		}
-		if sc := s.script(); sc != nil && len(sc.Argv) > 0 {
-			vs.Script = sc
+		sc := s.script()
+		if sc == nil || len(sc.Argv) == 0 {
+			return
 		}
+		// A second `script` replaces the first, which then never runs and
+		// must not reach the security check.
+		if vs.Script != nil {
+			s.d.forgetScript(vs.Script)
+		}
+		vs.Script = sc
 	}},
 	"interval": {handle: func(s *stmt, vs *VRRPScript) {
 		v, ok := s.uintValue(1, 0, maxScriptSeconds)
@@ -135,4 +142,15 @@ func scriptCount(s *stmt, vs *VRRPScript, kw string) uint {
 		return 1
 	}
 	return uint(v)
+}
+
+// forgetScript drops a script recorded by s.script() that keepalived
+// discarded later in the same block.
+func (d *decoder) forgetScript(sc *Script) {
+	for i, x := range d.scripts {
+		if x == sc {
+			d.scripts = append(d.scripts[:i], d.scripts[i+1:]...)
+			return
+		}
+	}
 }
