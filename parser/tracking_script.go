@@ -23,6 +23,8 @@ type VRRPScript struct {
 	// script user.
 	User  string `json:"user,omitempty"`
 	Group string `json:"group,omitempty"`
+	// UserPos is where `user` was given.
+	UserPos Pos `json:"-"`
 	// InitFail is `init_fail`: the script starts in the failed state.
 	InitFail bool `json:"init_fail,omitempty"`
 }
@@ -41,10 +43,17 @@ func decodeVRRPScript(s *stmt, c *Config) {
 		s.Errorf(ClassGeneral, "No script set for vrrp_script %s - removing", name)
 		return
 	}
+	// keepalived names the script in its security messages and gives it its
+	// default user at the block's closing brace.
+	vs.Script.Name = name
+	if b := s.node.Body; b != nil {
+		vs.Script.EndPos = tokenPos(b.Close.Pos.Filename, b.Close.Pos.Line, b.Close.Pos.Column)
+	}
 	if vs.User != "" {
 		// The script's own USER/GROUP slot is how the security pass learns
 		// who runs it.
 		vs.Script.User, vs.Script.Group = vs.User, vs.Group
+		vs.Script.UserPos = vs.UserPos
 	}
 	c.VRRPScripts = append(c.VRRPScripts, vs)
 }
@@ -126,6 +135,7 @@ var vrrpScriptKeywords = table[VRRPScript]{
 		}
 		vs.User = user
 		vs.Group, _ = s.Arg(2)
+		vs.UserPos = s.Pos()
 	}},
 	"init_fail": {handle: func(s *stmt, vs *VRRPScript) { vs.InitFail = true }},
 }
