@@ -62,7 +62,7 @@ var httpKeywords = checkerTable(true, table[Checker]{
 func httpEnd(s *stmt, rs *RealServer, c *Checker) []*Checker {
 	if len(c.HTTP.URLs) == 0 {
 		s.Errorf(ClassGeneral, "HTTP/SSL_GET checker has no urls specified - ignoring")
-		s.Lintf("keepalived 2.2.7 crashes (segmentation fault, exit 139) on a %s without urls", c.Type)
+		s.Lintf("keepalived 2.2.7 crashes (segmentation fault, exit 139) after this error: give %s at least one url with a path", c.Type)
 		return nil
 	}
 	return connEnd(s, rs, c)

@@ -2,7 +2,9 @@ package parser
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -201,5 +203,22 @@ func TestTCPAndPing(t *testing.T) {
 	wantClean(t, r)
 	if len(rs.Checkers) != 2 || rs.Checkers[0].TCP == nil || rs.Checkers[1].Ping == nil {
 		t.Fatalf("%+v", rs.Checkers)
+	}
+}
+
+func TestCheckerJSON(t *testing.T) {
+	rs, _ := decodeRS(t, "HTTP_GET {\nurl {\npath /\ndigest 6f5902ac237024bdd0c176cb93063dc4\n}\n}\nUDP_CHECK {\npayload 0a0b\n}\nMISC_CHECK {\nmisc_path /bin/true\n}", nil)
+	for _, c := range rs.Checkers {
+		resolveCheckerDefaults(c, checkerInherit{Addr: netip.MustParseAddr("10.0.0.2"), Port: 80, DelayLoop: 60000000, ConnectTimeout: 5000000})
+	}
+	out, err := json.Marshal(rs.Checkers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"type":"HTTP_GET"`, `"digest":"6f5902ac237024bdd0c176cb93063dc4"`, `"payload":"0a0b"`,
+		`"status_code":[{"lo":200,"hi":299}]`, `"dest":"10.0.0.2:80"`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("missing %s in %s", want, out)
+		}
 	}
 }
