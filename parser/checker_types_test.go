@@ -222,3 +222,29 @@ func TestCheckerJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckerTypeMissingParameter(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		exit int
+	}{
+		{"DNS_CHECK {\ntype\n}", ExitMissingParameter},
+		{"DNS_CHECK {\nname\n}", ExitMissingParameter},
+		{"UDP_CHECK {\nmin_reply_length\n}", ExitMissingParameter},
+		{"FILE_CHECK {\ntrack_file\n}", ExitMissingParameter},
+		{"MISC_CHECK {\nmisc_timeout\n}", ExitMissingParameter},
+		{"HTTP_GET {\nnb_get_retry\n}", ExitMissingParameter},
+		{"HTTP_GET {\nurl {\npath /\ndigest\n}\n}", ExitMissingParameter},
+		// These handlers check for the argument themselves.
+		{"MISC_CHECK {\nmisc_path\n}", ExitErrors},
+		{"SMTP_CHECK {\nhelo_name\n}", ExitErrors},
+		{"UDP_CHECK {\npayload\n}", ExitErrors},
+		{"BFD_CHECK {\nname\n}", ExitErrors},
+		{"TCP_CHECK {\nalpha\n}", ExitOK},
+	} {
+		_, r := decodeRS(t, tc.text, withTracking)
+		if got := r.ExitCode(false); got != tc.exit {
+			t.Errorf("%q: exit %d, want %d (%q)", tc.text, got, tc.exit, messages(r))
+		}
+	}
+}
