@@ -69,7 +69,7 @@ func fileEnd(s *stmt, rs *RealServer, c *Checker) []*Checker {
 	return []*Checker{c}
 }
 
-var bfdKeywords = table[Checker]{
+var bfdCheckKeywords = table[Checker]{
 	"name": {handle: func(s *stmt, c *Checker) {
 		if c.BFD.dropped {
 			return
@@ -86,7 +86,7 @@ var bfdKeywords = table[Checker]{
 			fail("BFD_CHECK - BFD %s not configured", name)
 		case c.BFD.Name != "":
 			fail("BFD_CHECK - BFD %s already specified as %s", name, c.BFD.Name)
-		case len(name) >= bfdNameMax:
+		case len(name) > bfdNameMax:
 			fail("BFD_CHECK - BFD name %s too long", name)
 		default:
 			c.BFD.Name = name
@@ -102,8 +102,6 @@ var bfdKeywords = table[Checker]{
 	}},
 }
 
-// bfdNameMax is BFD_INAME_MAX: names must be shorter.
-const bfdNameMax = 32
 
 func findBFDInstance(cfg *Config, name string) *BFDInstance {
 	for _, b := range cfg.BFDInstances {

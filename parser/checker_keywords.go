@@ -19,7 +19,7 @@ var checkerBlockKeywords = table[RealServer]{
 	"UDP_CHECK":  checkerBlock("UDP_CHECK", udpKeywords, udpEnd),
 	"PING_CHECK": checkerBlock("PING_CHECK", pingKeywords, connEnd),
 	"FILE_CHECK": checkerBlock("FILE_CHECK", fileKeywords, fileEnd),
-	"BFD_CHECK":  checkerBlock("BFD_CHECK", bfdKeywords, bfdEnd),
+	"BFD_CHECK":  checkerBlock("BFD_CHECK", bfdCheckKeywords, bfdEnd),
 }
 
 // checkerEnd runs when a checker block closes, as keepalived's sublevel end
