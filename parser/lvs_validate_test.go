@@ -121,8 +121,8 @@ func TestValidationRules(t *testing.T) {
 		{"no real servers", "virtual_server 10.0.0.10 80 {\n sorry_server 10.0.0.11 80\n}\n", map[string]Class{
 			"Virtual server [10.0.0.10]:none:80 has no real servers - ignoring": ClassGeneral}, ExitErrors},
 		{"nothing set", "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n }\n}\n", map[string]Class{
-			"Virtual server [10.0.0.1]:none:80: no protocol set - defaulting to UDP":         ClassGeneral,
-			"Virtual server [10.0.0.1]:udp:80: no scheduler set, setting default 'wlc'":     ClassGeneral,
+			"Virtual server [10.0.0.1]:none:80: no protocol set - defaulting to UDP":          ClassGeneral,
+			"Virtual server [10.0.0.1]:udp:80: no scheduler set, setting default 'wlc'":       ClassGeneral,
 			"Virtual server [10.0.0.1]:udp:80: no forwarding method set, setting default NAT": ClassGeneral}, ExitErrors},
 		{"duplicate", vsConf(" real_server 10.0.0.2 80 {\n }"), map[string]Class{
 			"VS [10.0.0.1]:tcp:80: real server [10.0.0.2]:tcp:80 is duplicated - removing second rs": ClassGeneral}, ExitErrors},

@@ -132,9 +132,9 @@ func TestVirtualServerValueErrors(t *testing.T) {
 	runMsgCases(t, []msgCase{
 		{"delay_loop 0", vsConf(" delay_loop 0"), map[string]Class{
 			"number '0' outside range [0.000001, 18446744073709.551614]": ClassInvalidNumber,
-			"virtual server delay loop '0' invalid - ignoring":         ClassGeneral}, ExitErrors},
+			"virtual server delay loop '0' invalid - ignoring":           ClassGeneral}, ExitErrors},
 		{"connect_timeout 0", vsConf(" connect_timeout 0"), map[string]Class{
-			"number '0' outside range [0.000001, 4294.967295]":     ClassInvalidNumber,
+			"number '0' outside range [0.000001, 4294.967295]":    ClassInvalidNumber,
 			"virtual server connect_timeout 0 invalid - ignoring": ClassGeneral}, ExitErrors},
 		{"retry 0", vsConf(" retry 0"), map[string]Class{"retry value invalid - 0": ClassGeneral}, ExitErrors},
 		{"warmup -1", vsConf(" warmup -1"), map[string]Class{"negative number '-1'": ClassInvalidNumber,
@@ -185,7 +185,7 @@ func TestVirtualServerIdentity(t *testing.T) {
 		{"bad address without port", "virtual_server 1.2.3 {\n}\n", map[string]Class{
 			"Invalid virtual server IP address 1.2.3 - skipping": ClassGeneral}, ExitErrors},
 		{"bad port", "virtual_server 1.2.3.4 70000 {\n}\n", map[string]Class{
-			"number '70000' outside range [1, 65535]":                       ClassInvalidNumber,
+			"number '70000' outside range [1, 65535]":                         ClassInvalidNumber,
 			"Invalid virtual server IP address/port 1.2.3.4/70000 - skipping": ClassGeneral}, ExitErrors},
 		{"bad fwmark", "virtual_server fwmark x {\n}\n", map[string]Class{
 			"virtual server fwmark 'x' must be in [0, 4294967295] - ignoring": ClassGeneral}, ExitErrors},
