@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"encoding/json"
 	"net/netip"
 	"strings"
 	"testing"
@@ -242,4 +243,17 @@ func TestSorryServer(t *testing.T) {
 		{"matches real server", vsConf(" sorry_server 10.0.0.2 80", " sorry_server_inhibit"), map[string]Class{
 			"Virtual server [10.0.0.1]:tcp:80: real server [10.0.0.2]:tcp:80 matches sorry server, but inhibit setting differs, clearing on sorry server": ClassGeneral}, ExitErrors},
 	})
+}
+
+func TestLVSConfigMarshalsToJSON(t *testing.T) {
+	r := parseText(t, "virtual_server_group G {\n 10.0.0.1 80\n}\nvirtual_server group G {\n protocol TCP\n lb_algo rr\n lb_kind DR\n real_server 10.0.0.2 80 {\n }\n}\n"+vsConf())
+	b, err := json.Marshal(r.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, frag := range []string{`"protocol":"tcp"`, `"lb_kind":{"method":"DR"}`, `"group":"G"`, `"delay_loop":60000000`} {
+		if !strings.Contains(string(b), frag) {
+			t.Errorf("JSON lacks %s: %s", frag, b)
+		}
+	}
 }
