@@ -44,8 +44,6 @@ var fileKeywords = table[Checker]{
 	}},
 }
 
-// ipvsWeightLimit is IPVS_WEIGHT_MAX, the largest weight IPVS takes.
-const ipvsWeightLimit = 2147483647
 
 func findTrackFile(cfg *Config, name string) *TrackFile {
 	for _, tf := range cfg.TrackFiles {
