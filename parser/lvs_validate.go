@@ -20,6 +20,7 @@ func validateLVS(d *decoder) {
 		}
 	}
 	cfg.VirtualServers = valid
+	resolveAllCheckers(d)
 	lintLVS(d)
 }
 
