@@ -171,8 +171,8 @@ func gdSMTPServer(s *stmt, g *GlobalDefs) {
 		g.SMTPServer = srv
 		return
 	}
-	// keepalived leaves a previous smtp_server in place only if this one
-	// did not clobber it; it always does, so the setting is dropped.
+	// keepalived parses into the one server field, so a bad smtp_server
+	// also drops an earlier good one.
 	g.SMTPServer = nil
 	s.Errorf(ClassGeneral, "Invalid smtp server %s %s", host, portText)
 }

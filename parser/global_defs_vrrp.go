@@ -97,7 +97,8 @@ type RxBufsPolicy struct {
 	SizeSet bool `json:"size_set,omitempty"`
 }
 
-const nftTableMaxNameLen = 32
+// nftTableMaxNameLen is the kernel headers' value, which keepalived uses over its own.
+const nftTableMaxNameLen = 256
 
 var globalVRRPKeywords = table[GlobalDefs]{
 	"dynamic_interfaces": {handle: gdDynamicInterfaces},
