@@ -1,0 +1,52 @@
+package parser
+
+import "strings"
+
+// optBool is the handlers' own `KEYWORD [BOOL]` reading: the keyword alone
+// means true, and a bad word is reported with the handler's message (not
+// the generic one of boolValue). format may hold one %s for the word.
+func (s *stmt) optBool(format string) (val, ok bool) {
+	text, present := s.Arg(1)
+	if !present {
+		return true, true
+	}
+	switch text {
+	case "true", "on", "yes":
+		return true, true
+	case "false", "off", "no":
+		return false, true
+	}
+	if strings.Contains(format, "%s") {
+		s.Errorf(ClassGeneral, format, text)
+	} else {
+		s.Errorf(ClassGeneral, "%s", format)
+	}
+	return false, false
+}
+
+// boolInto returns a handler that stores an optional BOOL with keepalived's
+// message for a bad word.
+func boolInto[T any](field func(*T) *bool, format string) func(*stmt, *T) {
+	return func(s *stmt, t *T) {
+		if v, ok := s.optBool(format); ok {
+			*field(t) = v
+		}
+	}
+}
+
+// flagInto returns a handler for a keyword that takes no argument (extra
+// words are ignored, as keepalived does).
+func flagInto[T any](field func(*T) *bool) func(*stmt, *T) {
+	return func(_ *stmt, t *T) { *field(t) = true }
+}
+
+// cStrtolValue is what C's strtol leaves in the result for a word it could
+// not read, for messages that print it.
+func cStrtolValue(text string) int64 {
+	u, neg, _, _ := cStrtoul(text, 10)
+	v := int64(int32(u))
+	if neg {
+		v = -v
+	}
+	return v
+}
