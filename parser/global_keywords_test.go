@@ -9,15 +9,15 @@ import (
 	"testing"
 )
 
-// wantDiag is one expected diagnostic: a message fragment and its class.
-type wantDiag struct {
+// globalWantDiag is one expected diagnostic: a message fragment and its class.
+type globalWantDiag struct {
 	msg   string
 	class Class
 }
 
 // checkDiags asserts that every wanted diagnostic is present with its class
 // and that nothing else but notes and lint was reported.
-func checkDiags(t *testing.T, r *Result, want []wantDiag) {
+func globalCheckDiags(t *testing.T, r *Result, want []globalWantDiag) {
 	t.Helper()
 	used := make([]bool, len(r.Diagnostics))
 	for _, w := range want {
@@ -99,7 +99,7 @@ func TestGlobalMailDefaults(t *testing.T) {
 	if g.SMTPServer.Port != 25 || g.SMTPServer.Addr != netip.MustParseAddr("192.168.200.1") {
 		t.Errorf("smtp_server = %+v", g.SMTPServer)
 	}
-	checkDiags(t, r, nil)
+	globalCheckDiags(t, r, nil)
 }
 
 // TestGlobalDefsErrors checks keepalived 2.2.7's messages and classes, as
@@ -109,117 +109,117 @@ func TestGlobalDefsErrors(t *testing.T) {
 	num := ClassInvalidNumber
 	cases := []struct {
 		line string
-		want []wantDiag
+		want []globalWantDiag
 	}{
-		{"router_id", []wantDiag{{"routerid name missing - ignoring", gen}}},
-		{"notification_email_from", []wantDiag{{"emailfrom missing - ignoring", gen}}},
-		{"notification_email {\n}", []wantDiag{{"Warning - empty notification_email block", gen}}},
-		{"smtp_server 10.0.0.1 99999", []wantDiag{{"number '99999' outside range [1, 65535]", num},
+		{"router_id", []globalWantDiag{{"routerid name missing - ignoring", gen}}},
+		{"notification_email_from", []globalWantDiag{{"emailfrom missing - ignoring", gen}}},
+		{"notification_email {\n}", []globalWantDiag{{"Warning - empty notification_email block", gen}}},
+		{"smtp_server 10.0.0.1 99999", []globalWantDiag{{"number '99999' outside range [1, 65535]", num},
 			{"number '99999' outside range [1, 65535]", num}, {"Invalid smtp server 10.0.0.1 99999", gen}}},
-		{"smtp_server mail.example.invalid", []wantDiag{{"Invalid smtp server mail.example.invalid 25", gen}}},
-		{"smtp_server 10.0.0.1-3", []wantDiag{{"Invalid smtp server 10.0.0.1-3 25", gen}}},
+		{"smtp_server mail.example.invalid", []globalWantDiag{{"Invalid smtp server mail.example.invalid 25", gen}}},
+		{"smtp_server 10.0.0.1-3", []globalWantDiag{{"Invalid smtp server 10.0.0.1-3 25", gen}}},
 		{"smtp_server localhost 587", nil},
-		{"smtp_connect_timeout 0", []wantDiag{{"smtp_conect_timeout must be greater than 0, setting to 1", gen}}},
-		{"smtp_connect_timeout 5000", []wantDiag{{"number '5000' outside range [0, 4294]", num},
+		{"smtp_connect_timeout 0", []globalWantDiag{{"smtp_conect_timeout must be greater than 0, setting to 1", gen}}},
+		{"smtp_connect_timeout 5000", []globalWantDiag{{"number '5000' outside range [0, 4294]", num},
 			{"smtp_connect_timeout '5000' must be in [0, 4294] - ignoring", gen}}},
-		{"smtp_alert maybe", []wantDiag{{"Invalid value 'maybe' for global smtp_alert specified", gen}}},
-		{"checker_log_all_failures x", []wantDiag{{"Invalid value for checker_log_all_failures specified", gen}}},
-		{"process_name abcdefghijklmnopq", []wantDiag{{"Process name abcdefghijklmnopq more than 15 characters, truncating", gen}}},
-		{"startup_script", []wantDiag{{"startup script missing", gen}}},
-		{"startup_script_timeout", []wantDiag{{"startup_script_timeout requires value", gen}}},
-		{"shutdown_script_timeout 1001", []wantDiag{{"number '1001' outside range [1, 1000]", num},
+		{"smtp_alert maybe", []globalWantDiag{{"Invalid value 'maybe' for global smtp_alert specified", gen}}},
+		{"checker_log_all_failures x", []globalWantDiag{{"Invalid value for checker_log_all_failures specified", gen}}},
+		{"process_name abcdefghijklmnopq", []globalWantDiag{{"Process name abcdefghijklmnopq more than 15 characters, truncating", gen}}},
+		{"startup_script", []globalWantDiag{{"startup script missing", gen}}},
+		{"startup_script_timeout", []globalWantDiag{{"startup_script_timeout requires value", gen}}},
+		{"shutdown_script_timeout 1001", []globalWantDiag{{"number '1001' outside range [1, 1000]", num},
 			{"shutdown_script_timeout '1001' must be in [1, 1000] - ignoring", gen}}},
-		{"max_auto_priority 100", []wantDiag{{"number '100' outside range [-1, 99]", num},
+		{"max_auto_priority 100", []globalWantDiag{{"number '100' outside range [-1, 99]", num},
 			{"max_auto_priority '100' must be in [0, 99] (or -1 to disable) - ignoring", gen}}},
-		{"min_auto_priority_delay", []wantDiag{{"min_auto_priority_delay requires delay time", gen}}},
-		{"umask 0800", []wantDiag{{"invalid umask value 0800", gen}}},
-		{"umask 077 extra", []wantDiag{{"Extra parameter(s) to umask option", gen}}},
-		{"umask IRUSR|IWFOO", []wantDiag{{"Unknown umask bit IWFOO", gen}}},
-		{"umask IRUSR|", []wantDiag{{"umask missing bit value", gen}}},
-		{"umask IRUSRIWGRP", []wantDiag{{"Invalid umask syntax IRUSRIWGRP", gen}}},
-		{"dynamic_interfaces foo", []wantDiag{{"Unknown dynamic_interfaces option 'foo'", gen}}},
-		{"default_interface", []wantDiag{{"default_interface requires interface name", gen}}},
-		{"vrrp_mcast_group4 ff02::1", []wantDiag{{"vrrp_mcast_group4 [ff02::1] is not IPv4. Skipping", gen}}},
-		{"vrrp_mcast_group4 10.0.0.1", []wantDiag{{"vrrp_mcast_group4 [10.0.0.1] is not multicast. Skipping", gen}}},
-		{"vrrp_mcast_group4 1", []wantDiag{{"Can't parse vrrp_mcast_group4 [1]. Skipping", gen}}},
-		{"vrrp_mcast_group6 ff05::1", []wantDiag{{"vrrp_mcast_group6 [ff05::1] should be link-local multicast.", ClassWarning}}},
-		{"vrrp_garp_master_delay 5000", []wantDiag{{"number '5000' outside range [0, 4294]", num},
+		{"min_auto_priority_delay", []globalWantDiag{{"min_auto_priority_delay requires delay time", gen}}},
+		{"umask 0800", []globalWantDiag{{"invalid umask value 0800", gen}}},
+		{"umask 077 extra", []globalWantDiag{{"Extra parameter(s) to umask option", gen}}},
+		{"umask IRUSR|IWFOO", []globalWantDiag{{"Unknown umask bit IWFOO", gen}}},
+		{"umask IRUSR|", []globalWantDiag{{"umask missing bit value", gen}}},
+		{"umask IRUSRIWGRP", []globalWantDiag{{"Invalid umask syntax IRUSRIWGRP", gen}}},
+		{"dynamic_interfaces foo", []globalWantDiag{{"Unknown dynamic_interfaces option 'foo'", gen}}},
+		{"default_interface", []globalWantDiag{{"default_interface requires interface name", gen}}},
+		{"vrrp_mcast_group4 ff02::1", []globalWantDiag{{"vrrp_mcast_group4 [ff02::1] is not IPv4. Skipping", gen}}},
+		{"vrrp_mcast_group4 10.0.0.1", []globalWantDiag{{"vrrp_mcast_group4 [10.0.0.1] is not multicast. Skipping", gen}}},
+		{"vrrp_mcast_group4 1", []globalWantDiag{{"Can't parse vrrp_mcast_group4 [1]. Skipping", gen}}},
+		{"vrrp_mcast_group6 ff05::1", []globalWantDiag{{"vrrp_mcast_group6 [ff05::1] should be link-local multicast.", ClassWarning}}},
+		{"vrrp_garp_master_delay 5000", []globalWantDiag{{"number '5000' outside range [0, 4294]", num},
 			{"vrrp_garp_master_delay '5000' invalid - ignoring", gen}}},
-		{"vrrp_garp_master_repeat 0", []wantDiag{{"vrrp_garp_master_repeat must be greater than 0, setting to 1", gen}}},
-		{"vrrp_garp_master_refresh x", []wantDiag{{"invalid number 'x'", num}, {"Invalid vrrp_garp_master_refresh 'x' - ignoring", gen}}},
-		{"vrrp_garp_lower_prio_repeat 2147483648", []wantDiag{{"number '2147483648' outside range [0, 2147483647]", num},
+		{"vrrp_garp_master_repeat 0", []globalWantDiag{{"vrrp_garp_master_repeat must be greater than 0, setting to 1", gen}}},
+		{"vrrp_garp_master_refresh x", []globalWantDiag{{"invalid number 'x'", num}, {"Invalid vrrp_garp_master_refresh 'x' - ignoring", gen}}},
+		{"vrrp_garp_lower_prio_repeat 2147483648", []globalWantDiag{{"number '2147483648' outside range [0, 2147483647]", num},
 			{"Invalid vrrp_garp_lower_prio_repeat '2147483648'", gen}}},
-		{"vrrp_down_timer_adverts 0", []wantDiag{{"number '0' outside range [1, 100]", num}, {"Invalid vrrp_down_timer_adverts [1:100] '0'", gen}}},
-		{"vrrp_garp_interval 0", []wantDiag{{"number '0' outside range [0.000001, 4294.967295]", num}, {"vrrp_garp_interval '0' is invalid", gen}}},
-		{"vrrp_gna_interval 0", []wantDiag{{"number '0' outside range [0.000001, 4294.967295]", num}, {"vrrp_gna_interval '0' is invalid", gen}}},
-		{"vrrp_garp_extra_if all", []wantDiag{{"vrrp_garp_extra_if specified without time - ignoring", gen}}},
-		{"vrrp_garp_extra_if all 10 x", []wantDiag{{"invalid number 'x'", num}, {"vrrp_garp_extra_if 'x' invalid - ignoring", gen}}},
-		{"vrrp_vmac_garp_intvl 10", []wantDiag{{`Keyword "vrrp_vmac_garp_intvl" is deprecated - please use "vrrp_garp_extra_if"`, ClassDeprecated}}},
-		{"vrrp_version 4", []wantDiag{{"number '4' outside range [2, 3]", num}, {"VRRP Error: Version must be either 2 or 3", gen}}},
-		{"vrrp_iptables IN OUT", []wantDiag{{"iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option", gen}}},
-		{"vrrp_iptables\nnftables", []wantDiag{{"iptables not supported", gen}, {"nftables already specified - ignoring", gen}}},
-		{"vrrp_ipsets", []wantDiag{{"Unknown keyword 'vrrp_ipsets'", ClassUnknownKeyword}}},
-		{"nftables_priority x", []wantDiag{{"invalid number 'x'", num}, {"invalid nftables chain priority 'x'", num}}},
-		{"nftables_ipvs_start_fwmark 0", []wantDiag{{"number '0' outside range [1, 4294967295]", num},
+		{"vrrp_down_timer_adverts 0", []globalWantDiag{{"number '0' outside range [1, 100]", num}, {"Invalid vrrp_down_timer_adverts [1:100] '0'", gen}}},
+		{"vrrp_garp_interval 0", []globalWantDiag{{"number '0' outside range [0.000001, 4294.967295]", num}, {"vrrp_garp_interval '0' is invalid", gen}}},
+		{"vrrp_gna_interval 0", []globalWantDiag{{"number '0' outside range [0.000001, 4294.967295]", num}, {"vrrp_gna_interval '0' is invalid", gen}}},
+		{"vrrp_garp_extra_if all", []globalWantDiag{{"vrrp_garp_extra_if specified without time - ignoring", gen}}},
+		{"vrrp_garp_extra_if all 10 x", []globalWantDiag{{"invalid number 'x'", num}, {"vrrp_garp_extra_if 'x' invalid - ignoring", gen}}},
+		{"vrrp_vmac_garp_intvl 10", []globalWantDiag{{`Keyword "vrrp_vmac_garp_intvl" is deprecated - please use "vrrp_garp_extra_if"`, ClassDeprecated}}},
+		{"vrrp_version 4", []globalWantDiag{{"number '4' outside range [2, 3]", num}, {"VRRP Error: Version must be either 2 or 3", gen}}},
+		{"vrrp_iptables IN OUT", []globalWantDiag{{"iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option", gen}}},
+		{"vrrp_iptables\nnftables", []globalWantDiag{{"iptables not supported", gen}, {"nftables already specified - ignoring", gen}}},
+		{"vrrp_ipsets", []globalWantDiag{{"Unknown keyword 'vrrp_ipsets'", ClassUnknownKeyword}}},
+		{"nftables_priority x", []globalWantDiag{{"invalid number 'x'", num}, {"invalid nftables chain priority 'x'", num}}},
+		{"nftables_ipvs_start_fwmark 0", []globalWantDiag{{"number '0' outside range [1, 4294967295]", num},
 			{"invalid ipvs nftables start_fwmark priority '0'", num}}},
-		{"vrrp_priority 20", []wantDiag{{"number '20' outside range [-20, 19]", num}, {"Invalid vrrp process priority specified", gen}}},
-		{"checker_priority", []wantDiag{{"No checker process priority specified", gen}}},
-		{"vrrp_rt_priority 27asdf", []wantDiag{{"invalid number '27asdf'", num}, {"vrrp process real-time priority '27asdf' invalid", gen}}},
-		{"checker_rt_priority 130", []wantDiag{{"checker process real-time priority 130 greater than maximum 99 - setting to maximum", gen}}},
-		{"bfd_rt_priority 0", []wantDiag{{"bfd process real-time priority 0 less than minimum 1 - setting to minimum", gen}}},
-		{"vrrp_cpu_affinity 0 x", []wantDiag{{"invalid number 'x'", num}, {"Invalid cpu_id:0 specified for vrrp process", gen}}},
-		{"bfd_cpu_affinity", []wantDiag{{"No bfd cpu_id set specified", gen}}},
-		{"vrrp_rlimit_rttime 0", []wantDiag{{"number '0' outside range [1, 4294967295]", num}, {"Invalid vrrp real-time limit - 0", gen}}},
-		{"notify_fifo", []wantDiag{{"No notify_fifo name specified", gen}}},
-		{"vrrp_notify_fifo /a\nvrrp_notify_fifo /b", []wantDiag{{"vrrp_notify_fifo already specified - ignoring /b", gen}}},
-		{"lvs_notify_fifo_script", []wantDiag{{"No lvs_notify_fifo_script specified", gen}}},
-		{"snmp_socket a b", []wantDiag{{"Too many parameters specified for snmp_socket - ignoring", gen}}},
-		{"snmp_socket a\nsnmp_socket b", []wantDiag{{"SNMP socket already set to a - ignoring", gen}}},
-		{"dbus_service_name", []wantDiag{{"dbus_service_name missing - ignoring", gen}}},
-		{"script_user", []wantDiag{{"No script username specified", gen}}},
-		{"vrrp_netlink_cmd_rcv_bufs x", []wantDiag{{"invalid number 'x'", num}, {"vrrp_netlink_cmd_rcv_bufs size (x) invalid", gen}}},
-		{"process_monitor_rcv_bufs", []wantDiag{{"process_monitor_rcv_bufs size missing", gen}}},
-		{"lvs_netlink_cmd_rcv_bufs_force x", []wantDiag{{"Invalid value 'x' for global lvs_netlink_cmd_rcv_bufs_force specified", gen}}},
-		{"vrrp_rx_bufs_policy MTU ADVERT", []wantDiag{{"Cannot set both vrrp_rx_bufs_policy MTU and ADVERT, ignoring ADVERT", gen}}},
-		{"vrrp_rx_bufs_policy 100 MTU", []wantDiag{{"Cannot set vrrp_rx_bufs_policy size and policy, ignoring policy", gen}}},
-		{"vrrp_rx_bufs_policy mtu x", []wantDiag{{"invalid number 'mtu'", num}, {"Invalid vrrp_rx_bufs_policy x", gen}}},
-		{"vrrp_rx_bufs_multiplier 1 2", []wantDiag{{"Invalid vrrp_rx_bufs_multiplier", gen}}},
-		{"vrrp_startup_delay 0", []wantDiag{{"number '0' outside range [0.001000, 4294.967295]", num}, {"vrrp_startup_delay '0' is invalid", gen}}},
-		{"vmac_prefix a\nvmac_prefix b", []wantDiag{{"vmac prefix has already been specified - ignoring b", gen}}},
-		{"random_seed x", []wantDiag{{"invalid number 'x'", num}, {"random_seed x invalid", gen}}},
-		{"reload_time_file a b", []wantDiag{{"reload_time_file invalid", gen}}},
-		{"include_check readable", []wantDiag{{"Unknown include_check type 'readable' - ignoring", gen}}},
-		{"include_check read match", []wantDiag{{"Duplicate include_check 'match' specified - ignoring", gen}}},
-		{"include_check +foo", []wantDiag{{"Unknown include_check type 'foo' - ignoring", gen}}},
-		{"tmp_config_directory", []wantDiag{{"tmp_config_directory missing directory name", gen}}},
-		{"config_save_dir /nonexistent-gokeepalived/x", []wantDiag{
+		{"vrrp_priority 20", []globalWantDiag{{"number '20' outside range [-20, 19]", num}, {"Invalid vrrp process priority specified", gen}}},
+		{"checker_priority", []globalWantDiag{{"No checker process priority specified", gen}}},
+		{"vrrp_rt_priority 27asdf", []globalWantDiag{{"invalid number '27asdf'", num}, {"vrrp process real-time priority '27asdf' invalid", gen}}},
+		{"checker_rt_priority 130", []globalWantDiag{{"checker process real-time priority 130 greater than maximum 99 - setting to maximum", gen}}},
+		{"bfd_rt_priority 0", []globalWantDiag{{"bfd process real-time priority 0 less than minimum 1 - setting to minimum", gen}}},
+		{"vrrp_cpu_affinity 0 x", []globalWantDiag{{"invalid number 'x'", num}, {"Invalid cpu_id:0 specified for vrrp process", gen}}},
+		{"bfd_cpu_affinity", []globalWantDiag{{"No bfd cpu_id set specified", gen}}},
+		{"vrrp_rlimit_rttime 0", []globalWantDiag{{"number '0' outside range [1, 4294967295]", num}, {"Invalid vrrp real-time limit - 0", gen}}},
+		{"notify_fifo", []globalWantDiag{{"No notify_fifo name specified", gen}}},
+		{"vrrp_notify_fifo /a\nvrrp_notify_fifo /b", []globalWantDiag{{"vrrp_notify_fifo already specified - ignoring /b", gen}}},
+		{"lvs_notify_fifo_script", []globalWantDiag{{"No lvs_notify_fifo_script specified", gen}}},
+		{"snmp_socket a b", []globalWantDiag{{"Too many parameters specified for snmp_socket - ignoring", gen}}},
+		{"snmp_socket a\nsnmp_socket b", []globalWantDiag{{"SNMP socket already set to a - ignoring", gen}}},
+		{"dbus_service_name", []globalWantDiag{{"dbus_service_name missing - ignoring", gen}}},
+		{"script_user", []globalWantDiag{{"No script username specified", gen}}},
+		{"vrrp_netlink_cmd_rcv_bufs x", []globalWantDiag{{"invalid number 'x'", num}, {"vrrp_netlink_cmd_rcv_bufs size (x) invalid", gen}}},
+		{"process_monitor_rcv_bufs", []globalWantDiag{{"process_monitor_rcv_bufs size missing", gen}}},
+		{"lvs_netlink_cmd_rcv_bufs_force x", []globalWantDiag{{"Invalid value 'x' for global lvs_netlink_cmd_rcv_bufs_force specified", gen}}},
+		{"vrrp_rx_bufs_policy MTU ADVERT", []globalWantDiag{{"Cannot set both vrrp_rx_bufs_policy MTU and ADVERT, ignoring ADVERT", gen}}},
+		{"vrrp_rx_bufs_policy 100 MTU", []globalWantDiag{{"Cannot set vrrp_rx_bufs_policy size and policy, ignoring policy", gen}}},
+		{"vrrp_rx_bufs_policy mtu x", []globalWantDiag{{"invalid number 'mtu'", num}, {"Invalid vrrp_rx_bufs_policy x", gen}}},
+		{"vrrp_rx_bufs_multiplier 1 2", []globalWantDiag{{"Invalid vrrp_rx_bufs_multiplier", gen}}},
+		{"vrrp_startup_delay 0", []globalWantDiag{{"number '0' outside range [0.001000, 4294.967295]", num}, {"vrrp_startup_delay '0' is invalid", gen}}},
+		{"vmac_prefix a\nvmac_prefix b", []globalWantDiag{{"vmac prefix has already been specified - ignoring b", gen}}},
+		{"random_seed x", []globalWantDiag{{"invalid number 'x'", num}, {"random_seed x invalid", gen}}},
+		{"reload_time_file a b", []globalWantDiag{{"reload_time_file invalid", gen}}},
+		{"include_check readable", []globalWantDiag{{"Unknown include_check type 'readable' - ignoring", gen}}},
+		{"include_check read match", []globalWantDiag{{"Duplicate include_check 'match' specified - ignoring", gen}}},
+		{"include_check +foo", []globalWantDiag{{"Unknown include_check type 'foo' - ignoring", gen}}},
+		{"tmp_config_directory", []globalWantDiag{{"tmp_config_directory missing directory name", gen}}},
+		{"config_save_dir /nonexistent-gokeepalived/x", []globalWantDiag{
 			{"Unable to create config_save_dir /nonexistent-gokeepalived/x (error 2 - No such file or directory)", gen}}},
-		{"lvs_timeouts tcp", []wantDiag{{"lvs_timeouts requires at least one option", gen}}},
-		{"lvs_timeouts tcp 10 udp", []wantDiag{{"No value specified for lvs_timeout udp - ignoring", gen}}},
-		{"lvs_timeouts tcp x foo 3", []wantDiag{{"invalid number 'x'", num}, {"Invalid lvs_timeout tcp (x) - ignoring", gen},
+		{"lvs_timeouts tcp", []globalWantDiag{{"lvs_timeouts requires at least one option", gen}}},
+		{"lvs_timeouts tcp 10 udp", []globalWantDiag{{"No value specified for lvs_timeout udp - ignoring", gen}}},
+		{"lvs_timeouts tcp x foo 3", []globalWantDiag{{"invalid number 'x'", num}, {"Invalid lvs_timeout tcp (x) - ignoring", gen},
 			{"Unknown option foo specified for lvs_timeouts", gen}, {"Unknown option 3 specified for lvs_timeouts", gen}}},
-		{"lvs_flush_on_stop vs", []wantDiag{{"Unknown lvs_flush_on_stop type vs", gen}}},
-		{"lvs_sync_daemon", []wantDiag{{"lvs_sync_daemon requires interface", gen}}},
-		{"lvs_sync_daemon abcdefghijklmnopq", []wantDiag{{"lvs_sync_daemon interface name 'abcdefghijklmnopq' too long - ignoring", gen}}},
-		{"lvs_sync_daemon eth0\nlvs_sync_daemon eth1", []wantDiag{{"lvs_sync_daemon has already been specified as eth0  - ignoring", gen}}},
-		{"lvs_sync_daemon eth0 id", []wantDiag{{"No value specified for lvs_sync_daemon id, defaulting to vrid", gen}}},
-		{"lvs_sync_daemon eth0 VI_1 7 maxlen 0 group 1.2.3.4 foo", []wantDiag{
+		{"lvs_flush_on_stop vs", []globalWantDiag{{"Unknown lvs_flush_on_stop type vs", gen}}},
+		{"lvs_sync_daemon", []globalWantDiag{{"lvs_sync_daemon requires interface", gen}}},
+		{"lvs_sync_daemon abcdefghijklmnopq", []globalWantDiag{{"lvs_sync_daemon interface name 'abcdefghijklmnopq' too long - ignoring", gen}}},
+		{"lvs_sync_daemon eth0\nlvs_sync_daemon eth1", []globalWantDiag{{"lvs_sync_daemon has already been specified as eth0  - ignoring", gen}}},
+		{"lvs_sync_daemon eth0 id", []globalWantDiag{{"No value specified for lvs_sync_daemon id, defaulting to vrid", gen}}},
+		{"lvs_sync_daemon eth0 VI_1 7 maxlen 0 group 1.2.3.4 foo", []globalWantDiag{
 			{`Please use keyword "id" before lvs_sync_daemon SYNCID`, gen},
 			{"number '0' outside range [1, 65507]", num}, {"Invalid lvs_sync_daemon maxlen (0) - ignoring", gen},
 			{"lvs_sync_daemon group address 1.2.3.4 is not multicast - ignoring", gen},
 			{"Unknown option foo specified for lvs_sync_daemon", gen}}},
-		{"lvs_sync_daemon eth0 inst A inst B", []wantDiag{{"lvs_sync_daemon vrrp instance has already been specified as A - ignoring", gen}}},
-		{"data_use_instance x", []wantDiag{{"Invalid value 'x' for global date_use_instance specified", gen}}},
+		{"lvs_sync_daemon eth0 inst A inst B", []globalWantDiag{{"lvs_sync_daemon vrrp instance has already been specified as A - ignoring", gen}}},
+		{"data_use_instance x", []globalWantDiag{{"Invalid value 'x' for global date_use_instance specified", gen}}},
 		// Root keywords are unknown inside global_defs.
-		{"child_wait_time 5\nnet_namespace x\ninstance y\nuse_pid_dir", []wantDiag{
+		{"child_wait_time 5\nnet_namespace x\ninstance y\nuse_pid_dir", []globalWantDiag{
 			{"Unknown keyword 'child_wait_time'", ClassUnknownKeyword}, {"Unknown keyword 'net_namespace'", ClassUnknownKeyword},
 			{"Unknown keyword 'instance'", ClassUnknownKeyword}, {"Unknown keyword 'use_pid_dir'", ClassUnknownKeyword}}},
-		{"priority 100", []wantDiag{{"Unknown keyword 'priority'", ClassUnknownKeyword}}},
+		{"priority 100", []globalWantDiag{{"Unknown keyword 'priority'", ClassUnknownKeyword}}},
 	}
 	for _, c := range cases {
 		t.Run(strings.ReplaceAll(c.line, "\n", ";"), func(t *testing.T) {
 			r := parseText(t, globalDefs(c.line))
-			checkDiags(t, r, c.want)
+			globalCheckDiags(t, r, c.want)
 			want := ExitOK
 			if len(c.want) > 0 {
 				want = ExitErrors
@@ -306,7 +306,7 @@ reload_file
 notify_fifo /run/fifo
 vrrp_notify_fifo /run/fifo
 vrrp_rx_bufs_policy ADVERT`))
-	checkDiags(t, r, []wantDiag{{"iptables not supported", ClassGeneral}})
+	globalCheckDiags(t, r, []globalWantDiag{{"iptables not supported", ClassGeneral}})
 	g := r.Config.Global
 	check := func(name string, got, want any) {
 		t.Helper()
@@ -356,7 +356,7 @@ vrrp_rx_bufs_policy ADVERT`))
 
 func TestGlobalScriptsRecorded(t *testing.T) {
 	r := parseText(t, globalDefs("startup_script /bin/a\nshutdown_script /bin/b\nnotify_fifo_script /bin/c\nstartup_script /bin/d"))
-	checkDiags(t, r, []wantDiag{{"startup script already specified", ClassGeneral}})
+	globalCheckDiags(t, r, []globalWantDiag{{"startup script already specified", ClassGeneral}})
 	g := r.Config.Global
 	if g.StartupScript == nil || g.ShutdownScript == nil || g.NotifyFIFO.Script == nil {
 		t.Fatalf("scripts not stored: %+v", g.GlobalScripts)
@@ -368,7 +368,7 @@ func TestGlobalScriptsRecorded(t *testing.T) {
 
 func TestGlobalRootKeywords(t *testing.T) {
 	r := parseText(t, "net_namespace_ipvs\nnamespace_with_ipsets\ninstance blue\nchild_wait_time 9\nlinkbeat_use_polling\nreload_file_x\n")
-	checkDiags(t, r, []wantDiag{{"Unknown keyword 'reload_file_x'", ClassUnknownKeyword}})
+	globalCheckDiags(t, r, []globalWantDiag{{"Unknown keyword 'reload_file_x'", ClassUnknownKeyword}})
 	root := r.Config.Root
 	if !root.NetNamespaceIPVSSet || root.NetNamespaceIPVS != "" || !root.NamespaceWithIPSets || root.Instance != "blue" ||
 		!root.UsePIDDir || root.ChildWaitTime != 9*second || !root.LinkbeatUsePolling {
@@ -377,19 +377,19 @@ func TestGlobalRootKeywords(t *testing.T) {
 
 	cases := []struct {
 		text string
-		want []wantDiag
+		want []globalWantDiag
 		exit int
 	}{
-		{"net_namespace", []wantDiag{{"net_namespace name missing - ignoring", ClassGeneral}}, ExitErrors},
-		{"instance", []wantDiag{{"instance name missing - ignoring", ClassGeneral}}, ExitErrors},
-		{"instance a\ninstance b", []wantDiag{{"Duplicate instance definition b - ignoring", ClassGeneral}}, ExitErrors},
-		{"net_namespace_ipvs a\nnet_namespace_ipvs b", []wantDiag{{"Duplicate net_namespace_ipvs definition b - ignoring", ClassGeneral}}, ExitErrors},
-		{"child_wait_time x", []wantDiag{{"invalid number 'x'", ClassInvalidNumber}, {"Invalid child_wait_time x", ClassGeneral}}, ExitErrors},
-		{"child_wait_time", []wantDiag{{"missing a parameter after keyword `child_wait_time` at word position 2", ClassMissingParameter}}, ExitMissingParameter},
+		{"net_namespace", []globalWantDiag{{"net_namespace name missing - ignoring", ClassGeneral}}, ExitErrors},
+		{"instance", []globalWantDiag{{"instance name missing - ignoring", ClassGeneral}}, ExitErrors},
+		{"instance a\ninstance b", []globalWantDiag{{"Duplicate instance definition b - ignoring", ClassGeneral}}, ExitErrors},
+		{"net_namespace_ipvs a\nnet_namespace_ipvs b", []globalWantDiag{{"Duplicate net_namespace_ipvs definition b - ignoring", ClassGeneral}}, ExitErrors},
+		{"child_wait_time x", []globalWantDiag{{"invalid number 'x'", ClassInvalidNumber}, {"Invalid child_wait_time x", ClassGeneral}}, ExitErrors},
+		{"child_wait_time", []globalWantDiag{{"missing a parameter after keyword `child_wait_time` at word position 2", ClassMissingParameter}}, ExitMissingParameter},
 	}
 	for _, c := range cases {
 		r := parseText(t, c.text)
-		checkDiags(t, r, c.want)
+		globalCheckDiags(t, r, c.want)
 		if got := r.ExitCode(false); got != c.exit {
 			t.Errorf("%q: exit %d, want %d", c.text, got, c.exit)
 		}
@@ -471,15 +471,15 @@ func TestConfigSaveDir(t *testing.T) {
 	}
 	for _, c := range []struct {
 		path string
-		want []wantDiag
+		want []globalWantDiag
 	}{
 		{dir + "/", nil},
 		{filepath.Join(dir, "new"), nil},
-		{file, []wantDiag{{"config_save_dir " + file + " exists and is not a directory", ClassGeneral}}},
-		{file + "/x", []wantDiag{{"config_save_dir " + file + "/x error 20 - Not a directory", ClassGeneral}}},
+		{file, []globalWantDiag{{"config_save_dir " + file + " exists and is not a directory", ClassGeneral}}},
+		{file + "/x", []globalWantDiag{{"config_save_dir " + file + "/x error 20 - Not a directory", ClassGeneral}}},
 	} {
 		r := parseText(t, globalDefs("config_save_dir "+c.path))
-		checkDiags(t, r, c.want)
+		globalCheckDiags(t, r, c.want)
 		if _, err := os.Stat(filepath.Join(dir, "new")); err == nil {
 			t.Fatal("config_save_dir created a directory")
 		}

@@ -96,7 +96,7 @@ func rsThreshold(s *stmt, dst *uint32, kw string) {
 }
 
 func rsBool(s *stmt, dst, set *bool, format string) {
-	v, ok := s.optBool(1)
+	v, ok := s.boolArg(1)
 	if !ok {
 		s.ErrorAt(1, ClassGeneral, format, s.Word(1).Text)
 		return

@@ -291,7 +291,7 @@ func vsProtocol(s *stmt, vs *VirtualServer) {
 }
 
 func vsSMTPAlert(s *stmt, vs *VirtualServer) {
-	v, ok := s.optBool(1)
+	v, ok := s.boolArg(1)
 	if !ok {
 		s.ErrorAt(1, ClassGeneral, "Invalid virtual_server smtp_alert parameter %s", s.Word(1).Text)
 		return

@@ -33,9 +33,9 @@ func (s *stmt) sockAddr(ipIdx, portIdx int) (addr netip.Addr, port uint16, ok bo
 	return addr, port, ok
 }
 
-// optBool is keepalived's check_true_false on an optional argument: absent
+// boolArg is keepalived's check_true_false on an optional argument: absent
 // means true; ok is false for any other word, reported by the caller.
-func (s *stmt) optBool(i int) (val, ok bool) {
+func (s *stmt) boolArg(i int) (val, ok bool) {
 	text, present := s.Arg(i)
 	if !present {
 		return true, true
