@@ -44,8 +44,15 @@ type Options struct {
 	// Host answers questions about the machine (interfaces). Nil means
 	// this machine.
 	Host Host
+	// Scripts answers the script security check's questions (users, file
+	// modes). Nil means this machine.
+	Scripts ScriptSystem
 	// Strict counts gokeepalived's own lint checks as errors.
 	Strict bool
+
+	// noScriptCheck lets tests of other blocks leave out the script
+	// security pass, whose verdicts depend on the machine's files and users.
+	noScriptCheck bool
 }
 
 // Host is what validation asks of the machine it runs on.
@@ -96,6 +103,9 @@ func LoadBytes(name string, data []byte, opts Options) *Result {
 func decodeSource(name string, src *Source, diags Diagnostics, opts Options) *Result {
 	if opts.Host == nil {
 		opts.Host = OSHost()
+	}
+	if opts.Scripts == nil {
+		opts.Scripts = OSScriptSystem()
 	}
 	if opts.ConfigID == "" {
 		opts.ConfigID, _, _ = strings.Cut(opts.Host.Hostname(), ".")
@@ -162,4 +172,5 @@ func validate(d *decoder) {
 	validateVRRP(d)
 	d.pass = PassBFD
 	validateBFD(d)
+	validateScripts(d)
 }

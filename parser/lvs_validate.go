@@ -27,10 +27,15 @@ func validateLVS(d *decoder) {
 // checkerSMTPAlertDefault is the global default for smtp_alert in the
 // checker: smtp_alert_checker, else smtp_alert. set is false when neither
 // is configured.
-//
-// TODO(integration): read GlobalDefs once the global_defs branch lands;
-// until then nothing is configured.
-func checkerSMTPAlertDefault(cfg *Config) (val, set bool) { return false, false }
+func checkerSMTPAlertDefault(cfg *Config) (val, set bool) {
+	switch g := &cfg.Global; {
+	case g.SMTPAlertChecker != nil:
+		return *g.SMTPAlertChecker, true
+	case g.SMTPAlert != nil:
+		return *g.SMTPAlert, true
+	}
+	return false, false
+}
 
 // linkGroup attaches a `virtual_server group NAME` to its group and checks
 // their families. keepalived only logs these problems, but still drops the

@@ -25,7 +25,7 @@ var testHost = fakeHost{ifaces: []string{"lo", "eth0", "eth1", "eth2", "bond0"}}
 // parseText runs the whole pipeline on a configuration held in a string.
 func parseText(t testing.TB, text string) *Result {
 	t.Helper()
-	return LoadBytes("keepalived.conf", []byte(text), Options{Host: testHost, ReadOptions: ReadOptions{ConfigID: "testhost"}})
+	return LoadBytes("keepalived.conf", []byte(text), Options{Host: testHost, ReadOptions: ReadOptions{ConfigID: "testhost"}, noScriptCheck: true})
 }
 
 // messages returns the diagnostics' messages, for compact assertions.

@@ -32,7 +32,7 @@ func parseTracking(t testing.TB, text string) (*Result, map[string][]*TrackEntry
 }
 
 func parseTrackingOn(host Host, text string) (*Result, map[string][]*TrackEntry, error) {
-	opts := Options{Host: host, ReadOptions: ReadOptions{ConfigID: "testhost"}}
+	opts := Options{Host: host, ReadOptions: ReadOptions{ConfigID: "testhost"}, noScriptCheck: true}
 	src, diags := ReadBytes("keepalived.conf", []byte(text), opts.ReadOptions)
 	g, err := NewGrammar()
 	if err != nil {
