@@ -44,7 +44,6 @@ var fileKeywords = table[Checker]{
 	}},
 }
 
-
 func findTrackFile(cfg *Config, name string) *TrackFile {
 	for _, tf := range cfg.TrackFiles {
 		if tf.Name == name {
@@ -99,7 +98,6 @@ var bfdCheckKeywords = table[Checker]{
 		}
 	}},
 }
-
 
 func findBFDInstance(cfg *Config, name string) *BFDInstance {
 	for _, b := range cfg.BFDInstances {
