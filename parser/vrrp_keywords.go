@@ -98,6 +98,8 @@ type VRRPInstance struct {
 	StrictMode bool `json:"strict_mode,omitempty"`
 	// PromoteSecondaries is `promote_secondaries`.
 	PromoteSecondaries bool `json:"promote_secondaries,omitempty"`
+	// LVSSyncDaemonInterface is the deprecated `lvs_sync_daemon_interface`.
+	LVSSyncDaemonInterface string `json:"lvs_sync_daemon_interface,omitempty"`
 	// LinkbeatUsePolling is the deprecated instance `linkbeat_use_polling`.
 	LinkbeatUsePolling bool `json:"linkbeat_use_polling,omitempty"`
 
@@ -588,9 +590,18 @@ func decodeInstanceLVSSyncd(s *stmt, vi *VRRPInstance) {
 		pad = 0
 	}
 	s.Errorf(ClassGeneral, "      %sPlease use global lvs_sync_daemon", strings.Repeat(" ", pad))
-	// The interface itself goes to the global lvs_sync_daemon setting,
-	// which belongs to global_defs; only its parameter check is kept here.
-	s.Need(1)
+	// keepalived stores it in the global lvs_sync_daemon setting, so only
+	// the first instance to name one is heard (global_defs' own
+	// lvs_sync_daemon, once GlobalDefs carries it, counts too).
+	for _, o := range s.d.cfg.Instances {
+		if o != vi && o.LVSSyncDaemonInterface != "" {
+			s.Errorf(ClassGeneral, "(%s) lvs_sync_daemon_interface has already been specified as %s - ignoring", vi.Name, o.LVSSyncDaemonInterface)
+			return
+		}
+	}
+	if v, ok := s.Need(1); ok {
+		vi.LVSSyncDaemonInterface = v
+	}
 }
 
 func garpUint(msg string, max uint64, zeroToOne bool, set func(*VRRPInstance, uint64)) func(*stmt, *VRRPInstance) {

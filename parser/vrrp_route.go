@@ -273,9 +273,9 @@ func parseRoute(e *stmt, static bool) *Route {
 		case "onlink":
 			r.setOption("onlink", "")
 		case "encap":
-			// The encapsulation's own words run to the end of the line.
-			r.setOption("encap", strings.Join(e.Args()[p.i:], " "))
-			p.i = n
+			if v, ok := parseEncap(p); ok {
+				r.setOption("encap", v)
+			}
 		case "expires":
 			if r.Family == 4 {
 				p.i++
@@ -549,6 +549,8 @@ func parseNexthops(p *routeParser, r *Route) bool {
 				}
 				nh.Weight = w
 			case "onlink":
+			case "encap":
+				parseEncap(p)
 			case "realms":
 				if _, ok := p.next(); !ok {
 					return false
@@ -571,10 +573,47 @@ func (r *Route) setOption(k, v string) {
 	r.Options[k] = v
 }
 
+// parseEncap reads `encap TYPE ...` and leaves p on its last word. The
+// type's options are taken as NAME VALUE pairs (a label for mpls, a
+// locator for ila), which is how keepalived's readers consume them.
+func parseEncap(p *routeParser) (string, bool) {
+	e := p.e
+	if p.i+1 > e.NArgs() {
+		e.ErrorAt(p.i, ClassGeneral, "Missing encap type")
+		return "", false
+	}
+	p.i++
+	start := p.i
+	typ := p.word()
+	var opts map[string]bool
+	switch typ {
+	case "ip", "ip6":
+		opts = map[string]bool{"id": true, "dst": true, "src": true, "tos": true, "tclass": true,
+			"ttl": true, "hoplimit": true, "flags": true}
+	case "mpls":
+		p.i++
+		opts = map[string]bool{"ttl": true}
+	case "ila":
+		p.i++
+		opts = map[string]bool{"csum-mode": true, "ident-type": true, "hook-type": true}
+	default:
+		e.ErrorAt(p.i, ClassGeneral, "Unknown encap type - %s", typ)
+		return "", false
+	}
+	for p.i+1 <= e.NArgs() && opts[e.Word(p.i+1).Text] {
+		p.i += 2
+	}
+	if p.i > e.NArgs() {
+		p.i = e.NArgs()
+	}
+	return strings.Join(e.Args()[start-1:p.i], " "), true
+}
+
 func routeMetricValid(p *routeParser, kw, v string) bool {
 	switch kw {
 	case "rtt", "rttvar", "rto_min":
-		if !validRTT(v) {
+		mult := map[string]uint64{"rtt": 8, "rttvar": 4, "rto_min": 1}[kw]
+		if !rttValue(p, v, mult) {
 			if kw == "rto_min" {
 				p.fail("Invalid rto_min value %s specified for route", v)
 			} else {
@@ -595,22 +634,33 @@ func routeMetricValid(p *routeParser, kw, v string) bool {
 	return ok
 }
 
-// validRTT is get_time_rtt's syntax: a number, optionally with s/sec/secs
-// or ms/msec/msecs.
-func validRTT(v string) bool {
-	num := strings.TrimLeft(v, " \t")
-	lower := strings.ToLower(num)
-	for _, suf := range []string{"msecs", "msec", "ms", "secs", "sec", "s"} {
-		if strings.HasSuffix(lower, suf) {
-			num = num[:len(num)-len(suf)]
-			break
+// rttValue is get_time_rtt: a number of milliseconds (times mult in the
+// raw form), or with an s/sec/secs or ms/msec/msecs unit, at most 120 s.
+func rttValue(p *routeParser, v string, mult uint64) bool {
+	str := strings.TrimLeft(v, " \t")
+	num, shift := str, 0
+	if k := strings.IndexAny(str, "sS"); k >= 0 {
+		switch strings.ToLower(str[k:]) {
+		case "s", "sec", "secs":
+		default:
+			return false
 		}
+		shift = 3
+		if k > 0 && (str[k-1] == 'm' || str[k-1] == 'M') {
+			shift = 0
+			k--
+		}
+		if k == 0 {
+			return false
+		}
+		num = str[:k]
 	}
-	if num == "" {
+	if strings.ContainsAny(num, "eE") {
+		p.e.d.logf(p.e.ArgPos(p.i), "rtt value exponential form %s no longer supported", v)
 		return false
 	}
-	whole, frac, _ := strings.Cut(num, ".")
-	return strings.Trim(whole, "0123456789") == "" && strings.Trim(frac, "0123456789") == "" && whole+frac != ""
+	_, ok := p.e.parseDecimal(p.i, num, 0, 120000*mult, shift)
+	return ok
 }
 
 // validRealms is get_realms: REALM or FROM/TO, names or numbers.
