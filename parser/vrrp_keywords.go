@@ -147,7 +147,7 @@ type VRRPInstance struct {
 
 // instanceSet holds keepalived's PARAMETER_UNSET markers for one instance.
 type instanceSet struct {
-	state, priority, accept, strict, version          bool
+	state, priority, accept, strict, version           bool
 	lowerPrioDelay, lowerPrioRepeat                    bool
 	lowerPrioNoAdvert, higherPrioSendAdvert            bool
 	smtpAlert, notifyPriorityChanges, garpExtraIf      bool

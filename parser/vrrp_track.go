@@ -113,21 +113,39 @@ type trackKind struct {
 
 var trackKinds = map[string]trackKind{
 	"track_script": {noun: "script", min: -254, max: 254, clamp254: true,
-		badWeight:  func(o, n string) string { return "(" + o + ") track script " + n + ": weight must be between [-253..253] inclusive, ignoring..." },
-		badReverse: func(o, n, w string) string { return "(" + o + ") unknown track_script " + n + " weight option " + w + " - ignoring" },
-		badOption:  func(o, n, w string) string { return "(" + o + ") unknown track script option " + w + " - ignoring" }},
+		badWeight: func(o, n string) string {
+			return "(" + o + ") track script " + n + ": weight must be between [-253..253] inclusive, ignoring..."
+		},
+		badReverse: func(o, n, w string) string {
+			return "(" + o + ") unknown track_script " + n + " weight option " + w + " - ignoring"
+		},
+		badOption: func(o, n, w string) string { return "(" + o + ") unknown track script option " + w + " - ignoring" }},
 	"track_file": {noun: "file", min: -254, max: 254, stopOnBadReverse: true,
-		badWeight:  func(o, n string) string { return "(" + o + ") weight for track file " + n + " must be in [-254..254] inclusive. Ignoring..." },
-		badReverse: func(o, n, w string) string { return "(" + o + ") unknown track file " + n + " weight option " + w + " - ignoring" },
-		badOption:  func(o, n, w string) string { return "(" + o + ") unknown track file option " + w + " - ignoring" }},
+		badWeight: func(o, n string) string {
+			return "(" + o + ") weight for track file " + n + " must be in [-254..254] inclusive. Ignoring..."
+		},
+		badReverse: func(o, n, w string) string {
+			return "(" + o + ") unknown track file " + n + " weight option " + w + " - ignoring"
+		},
+		badOption: func(o, n, w string) string { return "(" + o + ") unknown track file option " + w + " - ignoring" }},
 	"track_process": {noun: "process", min: -254, max: 254,
-		badWeight:  func(o, n string) string { return "(" + o + ") weight for track process " + n + " must be in [-254..254] inclusive. Ignoring..." },
-		badReverse: func(o, n, w string) string { return "(" + o + ") unknown track_process " + n + " weight option " + w + " - ignoring" },
-		badOption:  func(o, n, w string) string { return "(" + o + ") unknown track process option " + w + " - ignoring" }},
+		badWeight: func(o, n string) string {
+			return "(" + o + ") weight for track process " + n + " must be in [-254..254] inclusive. Ignoring..."
+		},
+		badReverse: func(o, n, w string) string {
+			return "(" + o + ") unknown track_process " + n + " weight option " + w + " - ignoring"
+		},
+		badOption: func(o, n, w string) string { return "(" + o + ") unknown track process option " + w + " - ignoring" }},
 	"track_bfd": {noun: "bfd", min: -253, max: 253, stopOnBadReverse: true,
-		badWeight:  func(o, n string) string { return "(" + o + ") weight for track bfd " + n + " must be in [-253..253] inclusive. Ignoring..." },
-		badReverse: func(o, n, w string) string { return "(" + o + ") unknown track bfd " + n + " weight option " + w + " - ignoring" },
-		badOption:  func(o, n, w string) string { return "(" + o + ") unknown track bfd " + n + " option " + w + " - ignoring" }},
+		badWeight: func(o, n string) string {
+			return "(" + o + ") weight for track bfd " + n + " must be in [-253..253] inclusive. Ignoring..."
+		},
+		badReverse: func(o, n, w string) string {
+			return "(" + o + ") unknown track bfd " + n + " weight option " + w + " - ignoring"
+		},
+		badOption: func(o, n, w string) string {
+			return "(" + o + ") unknown track bfd " + n + " option " + w + " - ignoring"
+		}},
 }
 
 // resolveTrackRefs checks one instance's list against the tracked objects
