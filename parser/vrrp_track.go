@@ -100,52 +100,36 @@ func trackList(vi *VRRPInstance, kw string) *[]*TrackRef {
 }
 
 // trackKind holds what differs between keepalived's four track allocators.
+// The message formats take the owner, the tracked name and the offending
+// word as %[1]s, %[2]s and %[3]s.
 type trackKind struct {
 	noun     string // "script", "file", "process", "bfd" in messages
 	min, max int64
 	clamp254 bool // ±254 accepted and changed to ±253
 	// stopOnBadReverse drops the entry on an unknown reverse word.
 	stopOnBadReverse bool
-	badWeight        func(owner, name string) string
-	badReverse       func(owner, name, word string) string
-	badOption        func(owner, name, word string) string
+	badWeight        string
+	badReverse       string
+	badOption        string
 }
 
 var trackKinds = map[string]trackKind{
 	"track_script": {noun: "script", min: -254, max: 254, clamp254: true,
-		badWeight: func(o, n string) string {
-			return "(" + o + ") track script " + n + ": weight must be between [-253..253] inclusive, ignoring..."
-		},
-		badReverse: func(o, n, w string) string {
-			return "(" + o + ") unknown track_script " + n + " weight option " + w + " - ignoring"
-		},
-		badOption: func(o, n, w string) string { return "(" + o + ") unknown track script option " + w + " - ignoring" }},
+		badWeight:  "(%[1]s) track script %[2]s: weight must be between [-253..253] inclusive, ignoring...",
+		badReverse: "(%[1]s) unknown track_script %[2]s weight option %[3]s - ignoring",
+		badOption:  "(%[1]s) unknown track script option %[3]s - ignoring"},
 	"track_file": {noun: "file", min: -254, max: 254, stopOnBadReverse: true,
-		badWeight: func(o, n string) string {
-			return "(" + o + ") weight for track file " + n + " must be in [-254..254] inclusive. Ignoring..."
-		},
-		badReverse: func(o, n, w string) string {
-			return "(" + o + ") unknown track file " + n + " weight option " + w + " - ignoring"
-		},
-		badOption: func(o, n, w string) string { return "(" + o + ") unknown track file option " + w + " - ignoring" }},
+		badWeight:  "(%[1]s) weight for track file %[2]s must be in [-254..254] inclusive. Ignoring...",
+		badReverse: "(%[1]s) unknown track file %[2]s weight option %[3]s - ignoring",
+		badOption:  "(%[1]s) unknown track file option %[3]s - ignoring"},
 	"track_process": {noun: "process", min: -254, max: 254,
-		badWeight: func(o, n string) string {
-			return "(" + o + ") weight for track process " + n + " must be in [-254..254] inclusive. Ignoring..."
-		},
-		badReverse: func(o, n, w string) string {
-			return "(" + o + ") unknown track_process " + n + " weight option " + w + " - ignoring"
-		},
-		badOption: func(o, n, w string) string { return "(" + o + ") unknown track process option " + w + " - ignoring" }},
+		badWeight:  "(%[1]s) weight for track process %[2]s must be in [-254..254] inclusive. Ignoring...",
+		badReverse: "(%[1]s) unknown track_process %[2]s weight option %[3]s - ignoring",
+		badOption:  "(%[1]s) unknown track process option %[3]s - ignoring"},
 	"track_bfd": {noun: "bfd", min: -253, max: 253, stopOnBadReverse: true,
-		badWeight: func(o, n string) string {
-			return "(" + o + ") weight for track bfd " + n + " must be in [-253..253] inclusive. Ignoring..."
-		},
-		badReverse: func(o, n, w string) string {
-			return "(" + o + ") unknown track bfd " + n + " weight option " + w + " - ignoring"
-		},
-		badOption: func(o, n, w string) string {
-			return "(" + o + ") unknown track bfd " + n + " option " + w + " - ignoring"
-		}},
+		badWeight:  "(%[1]s) weight for track bfd %[2]s must be in [-253..253] inclusive. Ignoring...",
+		badReverse: "(%[1]s) unknown track bfd %[2]s weight option %[3]s - ignoring",
+		badOption:  "(%[1]s) unknown track bfd %[2]s option %[3]s - ignoring"},
 }
 
 // resolveTrackRefs checks one instance's list against the tracked objects
@@ -173,7 +157,7 @@ func resolveTrackRefs(d *decoder, owner, kw string, refs []*TrackRef) []*TrackRe
 		}
 		if e != nil && e.NArgs() >= 1 {
 			if e.Word(1).Text != "weight" {
-				e.ErrorAt(1, ClassGeneral, "%s", k.badOption(owner, r.Name, e.Word(1).Text))
+				e.ErrorAt(1, ClassGeneral, k.badOption, owner, r.Name, e.Word(1).Text)
 				continue
 			}
 			if e.NArgs() == 1 {
@@ -181,7 +165,7 @@ func resolveTrackRefs(d *decoder, owner, kw string, refs []*TrackRef) []*TrackRe
 				continue
 			}
 			if w, ok := e.intValue(2, k.min, k.max); !ok {
-				e.ErrorAt(2, ClassGeneral, "%s", k.badWeight(owner, r.Name))
+				e.ErrorAt(2, ClassGeneral, k.badWeight, owner, r.Name, "")
 			} else if k.clamp254 && (w == 254 || w == -254) {
 				e.ErrorAt(2, ClassGeneral, "(%s) weight for %s cannot be +/-254. Setting to +/-253", owner, r.Name)
 				weight = int(w / 254 * 253)
@@ -195,7 +179,7 @@ func resolveTrackRefs(d *decoder, owner, kw string, refs []*TrackRef) []*TrackRe
 				case "noreverse":
 					reverse = false
 				default:
-					e.ErrorAt(3, ClassGeneral, "%s", k.badReverse(owner, r.Name, e.Word(3).Text))
+					e.ErrorAt(3, ClassGeneral, k.badReverse, owner, r.Name, e.Word(3).Text)
 					if k.stopOnBadReverse {
 						continue
 					}
