@@ -223,7 +223,7 @@ func parseRule(e *stmt, static bool) *Rule {
 			r.Action = "l3mdev"
 		case "protocol":
 			if v, ok := p.next(); ok {
-				pr, ok := rtProtocol(v)
+				pr, ok := e.uintValue(p.i, 0, 255)
 				if !ok {
 					e.ErrorAt(p.i, ClassGeneral, "Invalid protocol %s", v)
 				} else {
