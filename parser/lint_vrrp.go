@@ -12,7 +12,7 @@ func lintVRRP(d *decoder) {
 				d.lintf(p.Pos, "(%s) unicast_peer line has a second address %s, which is not a peer: write one peer per line", vi.Name, p.extraAddr)
 			}
 		}
-		if vi.StrictMode && !vi.Accept && vi.Priority != vrrpPrioOwner && len(vi.VIPs) > 0 {
+		if vi.set.completed && vi.StrictMode && !vi.Accept && vi.Priority != vrrpPrioOwner && len(vi.VIPs) > 0 {
 			d.lintf(vi.Pos, "(%s) strict mode turns accept off for a non-owner: its virtual addresses will drop all traffic addressed to them when it is MASTER (add `accept` with `version 3`, or drop vrrp_strict)", vi.Name)
 		}
 	}

@@ -157,8 +157,8 @@ type instanceSet struct {
 	downTimerAdverts                                   bool
 	// iface is true when `interface` named an interface keepalived found.
 	iface bool
-	// missingIface is true when some name in the block did not exist.
-	missingIface bool
+	// completed is true once validation derived the instance's defaults.
+	completed bool
 }
 
 // Authentication is the `authentication` block (VRRPv2, IPv4).
@@ -324,7 +324,6 @@ func decodeInterface(s *stmt, vi *VRRPInstance) {
 	}
 	vi.Interface, vi.set.iface = "", false
 	if !lookupInterface(s.d, name) {
-		vi.set.missingIface = true
 		s.ErrorAt(1, ClassGeneral, "WARNING - interface %s for vrrp_instance %s doesn't exist", name, vi.Name)
 		return
 	}
@@ -348,7 +347,6 @@ func decodeVRF(s *stmt, vi *VRRPInstance) {
 	case vi.VRF != "":
 		s.Errorf(ClassGeneral, "(%s) VRF interface already specified as '%s' - ignoring", vi.Name, vi.VRF)
 	case !lookupInterface(s.d, name):
-		vi.set.missingIface = true
 		s.ErrorAt(1, ClassGeneral, "(%s) WARNING - VRF interface %s doesn't exist", vi.Name, name)
 	case isLoopback(name):
 		s.ErrorAt(1, ClassGeneral, "(%s) cannot use a loopback interface (%s) for VRF - ignoring", vi.Name, name)

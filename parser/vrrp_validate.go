@@ -256,6 +256,7 @@ func completeInstance(d *decoder, vi *VRRPInstance) bool {
 	if owner {
 		completeOwnerTracking(d, vi)
 	}
+	vi.set.completed = true
 	return true
 }
 
