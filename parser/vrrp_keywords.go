@@ -583,9 +583,11 @@ func decodeInstanceLinkbeat(s *stmt, vi *VRRPInstance) {
 
 func decodeInstanceLVSSyncd(s *stmt, vi *VRRPInstance) {
 	s.Errorf(ClassGeneral, "(%s) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.", vi.Name)
+	// keepalived pads with a %*s of strlen(name)-2; a negative width
+	// pads on the other side, to the same number of spaces.
 	pad := len(vi.Name) - 2
 	if pad < 0 {
-		pad = 0
+		pad = -pad
 	}
 	s.Errorf(ClassGeneral, "      %sPlease use global lvs_sync_daemon", strings.Repeat(" ", pad))
 	// keepalived stores it in the global lvs_sync_daemon setting, so only
