@@ -482,8 +482,10 @@ func routeDestination(p *routeParser, r *Route, str string) (string, bool) {
 	if str == "to" {
 		p.i++
 	}
-	if w := p.e.Word(p.i); w != nil && routeTypes[w.Text] {
-		r.Type = w.Text
+	// keepalived looks for a type in the word it started from, so
+	// `to blackhole PREFIX` takes "blackhole" as the destination.
+	if routeTypes[str] {
+		r.Type = str
 		p.i++
 	}
 	dest, ok := p.e.Need(p.i)

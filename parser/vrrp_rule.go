@@ -17,9 +17,11 @@ type Rule struct {
 	Not     bool         `json:"not,omitempty"`
 	FromAll bool         `json:"from_all,omitempty"`
 	ToAll   bool         `json:"to_all,omitempty"`
-	// Action is "table", "goto", "nop", "blackhole", "unreachable",
-	// "prohibit" or "l3mdev"; Table and Goto hold their targets.
+	// Action is "table", "goto", "nop", "blackhole", "unreachable" or
+	// "prohibit"; Table and Goto hold their targets.
 	Action string `json:"action"`
+	// L3mdev is `l3mdev`: look up the table of the VRF device.
+	L3mdev bool `json:"l3mdev,omitempty"`
 	Table  uint64 `json:"table,omitempty"`
 	Goto   uint64 `json:"goto,omitempty"`
 	// Priority is `preference` / `priority` / `order`; keepalived assigns
@@ -120,8 +122,12 @@ func parseRule(e *stmt, static bool) *Rule {
 			case t == 0:
 				p.fail("Table 0 is not valid")
 			default:
-				setAction("table")
 				r.Table = t
+				if r.Action != "" {
+					p.fail("Cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable for rule")
+					break
+				}
+				r.Action = "table"
 			}
 		case "preference", "order", "priority":
 			v, ok := p.next()
@@ -216,11 +222,12 @@ func parseRule(e *stmt, static bool) *Rule {
 				}
 			}
 		case "l3mdev":
+			r.L3mdev = true
 			if r.Action != "" {
 				p.fail("Cannot specify l3mdev with other action")
 				break
 			}
-			r.Action = "l3mdev"
+			r.Action = "table"
 		case "protocol":
 			if v, ok := p.next(); ok {
 				pr, ok := e.uintValue(p.i, 0, 255)
@@ -314,6 +321,9 @@ func parseRule(e *stmt, static bool) *Rule {
 		return nil
 	case r.Action != "table" && tableOption:
 		e.Errorf(ClassGeneral, "suppressor/realm specified for non table action - skipping")
+		return nil
+	case r.Table != 0 && r.L3mdev:
+		e.Errorf(ClassGeneral, "table cannot be specified for l3mdev rules")
 		return nil
 	}
 	if !r.NoTrack {
