@@ -21,7 +21,7 @@ type Rule struct {
 	// "prohibit"; Table and Goto hold their targets.
 	Action string `json:"action"`
 	// L3mdev is `l3mdev`: look up the table of the VRF device.
-	L3mdev bool `json:"l3mdev,omitempty"`
+	L3mdev bool   `json:"l3mdev,omitempty"`
 	Table  uint64 `json:"table,omitempty"`
 	Goto   uint64 `json:"goto,omitempty"`
 	// Priority is `preference` / `priority` / `order`; keepalived assigns
