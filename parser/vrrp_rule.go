@@ -383,8 +383,7 @@ func validPortRange(v string) bool {
 }
 
 func validIPProto(v string) bool {
-	if n, ok := rtNumber(v, 255); ok {
-		_ = n
+	if _, ok := rtNumber(v, 255); ok {
 		return true
 	}
 	switch strings.ToLower(v) {
