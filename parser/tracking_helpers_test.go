@@ -55,7 +55,13 @@ func parseTrackingOn(host Host, text string) (*Result, map[string][]*TrackEntry,
 		}},
 	})
 	decodeBlock(d, ast.Nodes, tbl, cfg)
-	validate(d)
+	// The stand-in instances are not real vrrp_instance blocks, so only the
+	// tracking side's own validation runs.
+	d.seq = len(src.Lines)
+	d.pass = PassVRRP
+	validateTracking(d)
+	d.pass = PassBFD
+	validateBFD(d)
 	return &Result{Config: cfg, Diagnostics: d.diags, Source: src}, entries, nil
 }
 

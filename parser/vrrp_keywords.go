@@ -265,13 +265,13 @@ func init() {
 		"nopreempt":                  {handle: func(s *stmt, vi *VRRPInstance) { vi.NoPreempt = true }},
 		"preempt_delay":              {handle: decodePreemptDelay},
 		"debug":                      {handle: decodeDebug},
-		"notify_backup":              {handle: notifyScript("notify_backup", func(vi *VRRPInstance) **Script { return &vi.NotifyBackup })},
-		"notify_master":              {handle: notifyScript("notify_master", func(vi *VRRPInstance) **Script { return &vi.NotifyMaster })},
-		"notify_fault":               {handle: notifyScript("notify_fault", func(vi *VRRPInstance) **Script { return &vi.NotifyFault })},
-		"notify_stop":                {handle: notifyScript("notify_stop", func(vi *VRRPInstance) **Script { return &vi.NotifyStop })},
+		"notify_backup":              {handle: instanceNotifyScript("notify_backup", func(vi *VRRPInstance) **Script { return &vi.NotifyBackup })},
+		"notify_master":              {handle: instanceNotifyScript("notify_master", func(vi *VRRPInstance) **Script { return &vi.NotifyMaster })},
+		"notify_fault":               {handle: instanceNotifyScript("notify_fault", func(vi *VRRPInstance) **Script { return &vi.NotifyFault })},
+		"notify_stop":                {handle: instanceNotifyScript("notify_stop", func(vi *VRRPInstance) **Script { return &vi.NotifyStop })},
 		"notify_deleted":             {handle: decodeNotifyDeleted},
-		"notify":                     {handle: notifyScript("notify", func(vi *VRRPInstance) **Script { return &vi.Notify })},
-		"notify_master_rx_lower_pri": {handle: notifyScript("notify_master_rx_lower_pri", func(vi *VRRPInstance) **Script { return &vi.NotifyMasterRxLowerPri })},
+		"notify":                     {handle: instanceNotifyScript("notify", func(vi *VRRPInstance) **Script { return &vi.Notify })},
+		"notify_master_rx_lower_pri": {handle: instanceNotifyScript("notify_master_rx_lower_pri", func(vi *VRRPInstance) **Script { return &vi.NotifyMasterRxLowerPri })},
 		"smtp_alert":                 {handle: decodeInstanceSMTPAlert},
 		"notify_priority_changes":    {handle: decodeNotifyPriorityChanges},
 		"lvs_sync_daemon_interface":  {handle: decodeInstanceLVSSyncd},
@@ -551,7 +551,7 @@ func decodeNotifyPriorityChanges(s *stmt, vi *VRRPInstance) {
 	vi.NotifyPriorityChanges, vi.set.notifyPriorityChanges = v, true
 }
 
-func notifyScript(kw string, field func(*VRRPInstance) **Script) func(*stmt, *VRRPInstance) {
+func instanceNotifyScript(kw string, field func(*VRRPInstance) **Script) func(*stmt, *VRRPInstance) {
 	return func(s *stmt, vi *VRRPInstance) {
 		p := field(vi)
 		if *p != nil {

@@ -99,10 +99,10 @@ func trackList(vi *VRRPInstance, kw string) *[]*TrackRef {
 	return &vi.TrackBFDs
 }
 
-// trackKind holds what differs between keepalived's four track allocators.
+// instanceTrackKind holds what differs between keepalived's four track allocators.
 // The message formats take the owner, the tracked name and the offending
 // word as %[1]s, %[2]s and %[3]s.
-type trackKind struct {
+type instanceTrackKind struct {
 	noun     string // "script", "file", "process", "bfd" in messages
 	min, max int64
 	clamp254 bool // ±254 accepted and changed to ±253
@@ -113,7 +113,7 @@ type trackKind struct {
 	badOption        string
 }
 
-var trackKinds = map[string]trackKind{
+var instanceTrackKinds = map[string]instanceTrackKind{
 	"track_script": {noun: "script", min: -254, max: 254, clamp254: true,
 		badWeight:  "(%[1]s) track script %[2]s: weight must be between [-253..253] inclusive, ignoring...",
 		badReverse: "(%[1]s) unknown track_script %[2]s weight option %[3]s - ignoring",
@@ -136,7 +136,7 @@ var trackKinds = map[string]trackKind{
 // that exist, in keepalived's order: name, duplicate, then options. It
 // returns the entries keepalived keeps.
 func resolveTrackRefs(d *decoder, owner, kw string, refs []*TrackRef) []*TrackRef {
-	k := trackKinds[kw]
+	k := instanceTrackKinds[kw]
 	var out []*TrackRef
 	for _, r := range refs {
 		e := r.entry
