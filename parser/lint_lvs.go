@@ -2,12 +2,23 @@ package parser
 
 import "net/netip"
 
-// vipAddresses lists the addresses the vrrp_instances carry in
-// virtual_ipaddress (and virtual_ipaddress_excluded).
-//
-// TODO(integration): read VRRPInstance VIPs once the vrrp branch lands;
-// until then it returns nil, which turns the check below off.
-func vipAddresses(cfg *Config) []netip.Addr { return nil }
+// vipAddresses lists every address VRRP or the static configuration puts on
+// this node: VIPs and excluded VIPs of every instance, and static addresses.
+func vipAddresses(cfg *Config) []netip.Addr {
+	var out []netip.Addr
+	for _, vi := range cfg.Instances {
+		for _, a := range vi.VIPs {
+			out = append(out, a.Addr.Addr())
+		}
+		for _, a := range vi.EVIPs {
+			out = append(out, a.Addr.Addr())
+		}
+	}
+	for _, a := range cfg.StaticAddresses {
+		out = append(out, a.Addr.Addr())
+	}
+	return out
+}
 
 // lintLVS is gokeepalived's own check that each virtual server address is
 // one of the VRRP VIPs. The classic LVS-DR slip is a virtual_server on

@@ -30,33 +30,47 @@ type vrrpGlobalSettings struct {
 }
 
 // vrrpGlobals returns the global_defs values the VRRP side depends on.
-// GlobalDefs does not carry them yet, so these are keepalived 2.2.7's
-// defaults; once it does, this is the one place that reads them:
-// vrrp_strict, vrrp_version, vrrp_garp_master_delay, vrrp_garp_master_repeat,
-// vrrp_garp_master_refresh, vrrp_garp_master_refresh_repeat,
-// vrrp_garp_lower_prio_delay, vrrp_garp_lower_prio_repeat, vrrp_min_garp
-// (already folded into the garp values), vrrp_garp_extra_if,
-// vrrp_down_timer_adverts, vrrp_lower_prio_no_advert,
-// vrrp_higher_prio_send_advert, vrrp_skip_check_adv_addr,
-// vrrp_check_unicast_src, vrrp_mcast_group4, vrrp_mcast_group6,
-// default_interface, dynamic_interfaces, smtp_alert, smtp_alert_vrrp,
-// vrrp_notify_priority_changes.
 func vrrpGlobals(d *decoder) vrrpGlobalSettings {
-	_ = d
+	g := &d.cfg.Global
+	lowerDelay, lowerRepeat := g.GarpLowerPrioDelay, g.GarpLowerPrioRepeat
+	if !g.GarpLowerPrioDelaySet {
+		lowerDelay = g.GarpMasterDelay
+	}
+	if !g.GarpLowerPrioRepeatSet {
+		lowerRepeat = g.GarpMasterRepeat
+	}
+	tri := func(b *bool) int {
+		switch {
+		case b == nil:
+			return -1
+		case *b:
+			return 1
+		}
+		return 0
+	}
 	return vrrpGlobalSettings{
-		Version:                 2,
-		GarpMasterDelay:         5,
-		GarpMasterRepeat:        5,
-		GarpMasterRefresh:       0,
-		GarpMasterRefreshRepeat: 1,
-		GarpLowerPrioDelay:      5,
-		GarpLowerPrioRepeat:     5,
-		DownTimerAdverts:        3,
-		McastGroup4:             netip.MustParseAddr("224.0.0.18"),
-		McastGroup6:             netip.MustParseAddr("ff02::12"),
-		DefaultInterface:        "eth0",
-		SMTPAlert:               -1,
-		SMTPAlertVRRP:           -1,
+		Strict:                  g.Strict,
+		Version:                 g.VRRPVersion,
+		GarpMasterDelay:         uint64(g.GarpMasterDelay / 1000000),
+		GarpMasterRepeat:        uint64(g.GarpMasterRepeat),
+		GarpMasterRefresh:       uint64(g.GarpMasterRefresh / 1000000),
+		GarpMasterRefreshRepeat: uint64(g.GarpMasterRefreshRepeat),
+		GarpLowerPrioDelay:      uint64(lowerDelay / 1000000),
+		GarpLowerPrioRepeat:     uint64(lowerRepeat),
+		GarpExtraIf:             uint64(g.GarpExtraIf / 1000000),
+		GarpExtraIfAll:          g.GarpExtraIfAll,
+		DownTimerAdverts:        uint64(g.DownTimerAdverts),
+		LowerPrioNoAdvert:       g.LowerPrioNoAdvert,
+		HigherPrioSendAdvert:    g.HigherPrioSendAdvert,
+		SkipCheckAdvAddr:        g.SkipCheckAdvAddr,
+		CheckUnicastSrc:         g.CheckUnicastSrc,
+		McastGroup4:             g.VRRPMcastGroup4,
+		McastGroup6:             g.VRRPMcastGroup6,
+		DefaultInterface:        g.DefaultInterface,
+		DynamicInterfaces:       g.DynamicInterfaces,
+		SMTPAlert:               tri(g.SMTPAlert),
+		SMTPAlertVRRP:           tri(g.SMTPAlertVRRP),
+		NotifyPriorityChanges:   g.VRRPNotifyPriorityChanges,
 	}
 }
 
