@@ -22,8 +22,12 @@ type Line struct {
 }
 
 // IsOpen and IsClose tell brace lines apart from keyword lines.
-func (l *Line) IsOpen() bool  { return len(l.Words) == 1 && !l.Words[0].Quoted && l.Words[0].Text == "{" }
-func (l *Line) IsClose() bool { return len(l.Words) == 1 && !l.Words[0].Quoted && l.Words[0].Text == "}" }
+func (l *Line) IsOpen() bool {
+	return len(l.Words) == 1 && !l.Words[0].Quoted && l.Words[0].Text == "{"
+}
+func (l *Line) IsClose() bool {
+	return len(l.Words) == 1 && !l.Words[0].Quoted && l.Words[0].Text == "}"
+}
 
 // Source is the preprocessed configuration.
 type Source struct {
