@@ -181,7 +181,8 @@ func (r *reader) findRef(b []byte, off int) (ref, bool) {
 // replaced and the replacement is scanned again from where it starts, so
 // values may refer to other parameters. keepalived has no loop detection
 // ($IF=${IF} makes it spin for ever); here a parameter met again inside its
-// own replacement is reported and the line left as it is. It tells whether
+// own replacement is reported and the line dropped: half-substituted, its
+// "${" would open blocks. It tells whether
 // anything was replaced and the line should be looked at again.
 func (r *reader) substitute() bool {
 	b := r.buf
@@ -204,13 +205,13 @@ func (r *reader) substitute() bool {
 		}
 		if r.inCycle(rf.d) {
 			r.report(r.cur.pos(cur), ClassGeneral, fmt.Sprintf(
-				"Parameter '%s' is defined in terms of itself - not substituted (keepalived 2.2.7 would loop for ever)", rf.d.name))
-			r.buf = b
+				"Parameter '%s' is defined in terms of itself - ignoring line (keepalived 2.2.7 would loop for ever)", rf.d.name))
+			r.buf = b[:0]
 			return false
 		}
 		if steps++; steps > maxSubstitution {
-			r.report(r.cur.pos(cur), ClassGeneral, fmt.Sprintf("Too many parameter substitutions on line '%s'", b))
-			r.buf = b
+			r.report(r.cur.pos(cur), ClassGeneral, fmt.Sprintf("Too many parameter substitutions on line '%s' - ignoring line", b))
+			r.buf = b[:0]
 			return false
 		}
 		val := rf.d.value
