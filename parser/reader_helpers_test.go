@@ -10,7 +10,9 @@ import (
 // never touches the host's files.
 type emptyFS struct{}
 
-func (emptyFS) Stat(n string) (fs.FileInfo, error) { return nil, &fs.PathError{Op: "stat", Path: n, Err: fs.ErrNotExist} }
+func (emptyFS) Stat(n string) (fs.FileInfo, error) {
+	return nil, &fs.PathError{Op: "stat", Path: n, Err: fs.ErrNotExist}
+}
 func (emptyFS) Lstat(n string) (fs.FileInfo, error) {
 	return nil, &fs.PathError{Op: "lstat", Path: n, Err: fs.ErrNotExist}
 }
