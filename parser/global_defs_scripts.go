@@ -200,7 +200,7 @@ func gdIncludeCheck(s *stmt, g *GlobalDefs) {
 		} else if i == 1 {
 			g.IncludeCheck = 0
 		} else {
-			s.Errorf(ClassGeneral, "Duplicate include_check '%s' specified - ignoring", word)
+			// The reader reports it: it applies include_check as it reads.
 			continue
 		}
 		var flag IncludeChecks
@@ -214,7 +214,6 @@ func gdIncludeCheck(s *stmt, g *GlobalDefs) {
 		case "brace_match":
 			flag = IncludeBraceMatch
 		default:
-			s.Errorf(ClassGeneral, "Unknown include_check type '%s' - ignoring", name)
 			continue
 		}
 		switch op {

@@ -18,7 +18,7 @@ import (
 // (negated for '-'), the unparsed rest and whether it overflowed 64 bits.
 func cStrtoul(s string, base int) (val uint64, neg bool, rest string, overflow bool) {
 	i := 0
-	for i < len(s) && isBlank(s[i]) {
+	for i < len(s) && isSpace(s[i]) {
 		i++
 	}
 	start := i
@@ -70,9 +70,6 @@ func digitVal(c byte) int {
 	return 99
 }
 
-func isBlank(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
-}
 
 // intValue is keepalived's read_int: a signed number within [min, max].
 func (s *stmt) intValue(i int, min, max int64) (int64, bool) {
