@@ -70,7 +70,6 @@ func digitVal(c byte) int {
 	return 99
 }
 
-
 // intValue is keepalived's read_int: a signed number within [min, max].
 func (s *stmt) intValue(i int, min, max int64) (int64, bool) {
 	text, ok := s.Need(i)
