@@ -39,9 +39,15 @@ install: build
 
 # Until the daemon exists, the demo is the linter on the classic
 # two-director LVS-DR example.
+# As root it runs in a private network namespace that has the example's eth0,
+# so the interface checks see what a director would have.
 demo: build
 	@echo '$$ gokeepalived -t -f testdata/lvs-dr.conf'
-	@./$(BIN) -t -f testdata/lvs-dr.conf; echo "exit status $$?"
+	@if [ "$$(id -u)" = 0 ] && command -v unshare >/dev/null; then \
+	  unshare --net sh -c 'ip link add eth0 type veth peer name demopeer0 && ./$(BIN) -t -f testdata/lvs-dr.conf; echo "exit status $$?"'; \
+	else \
+	  ./$(BIN) -t -f testdata/lvs-dr.conf; echo "exit status $$?"; \
+	fi
 
 clean:
 	rm -rf bin

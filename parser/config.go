@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync"
 )
 
 // Config is the typed configuration: plain data with keepalived's defaults
@@ -63,11 +64,25 @@ type Host interface {
 	Hostname() string
 }
 
-type osHost struct{}
+// osHost answers from this machine. The interface list is read once per
+// host value: a large configuration asks about the same few interfaces
+// thousands of times, and each lookup would be a netlink dump.
+type osHost struct {
+	once   *sync.Once
+	ifaces map[string]bool
+}
 
-func (osHost) InterfaceExists(name string) bool {
-	_, err := net.InterfaceByName(name)
-	return err == nil
+func (h osHost) InterfaceExists(name string) bool {
+	h.once.Do(func() {
+		list, err := net.Interfaces()
+		if err != nil {
+			return
+		}
+		for _, i := range list {
+			h.ifaces[i.Name] = true
+		}
+	})
+	return h.ifaces[name]
 }
 
 func (osHost) Hostname() string {
@@ -76,7 +91,7 @@ func (osHost) Hostname() string {
 }
 
 // OSHost is the Host of the machine the program runs on.
-func OSHost() Host { return osHost{} }
+func OSHost() Host { return osHost{once: &sync.Once{}, ifaces: map[string]bool{}} }
 
 // Result is everything one parse produced.
 type Result struct {

@@ -165,16 +165,7 @@ func NewGrammar() (*Grammar, error) {
 // Parse builds the tree of a Source. The reader balances braces, so a
 // failure here is a bug, reported as an error rather than a diagnostic.
 func (g *Grammar) Parse(src *Source) (*AST, error) {
-	toks := make([]lexer.Token, 0, len(src.Lines)*3+1)
-	lx := &lineLexer{lines: src.Lines}
-	for {
-		t, _ := lx.Next()
-		toks = append(toks, t)
-		if t.EOF() {
-			break
-		}
-	}
-	peek, err := lexer.Upgrade(&sliceLexer{toks: toks})
+	peek, err := lexer.Upgrade(&lineLexer{lines: src.Lines})
 	if err != nil {
 		return nil, fmt.Errorf("parser: %w", err)
 	}
@@ -183,17 +174,4 @@ func (g *Grammar) Parse(src *Source) (*AST, error) {
 		return nil, fmt.Errorf("parser: grammar: %w", err)
 	}
 	return ast, nil
-}
-
-type sliceLexer struct {
-	toks []lexer.Token
-	i    int
-}
-
-func (s *sliceLexer) Next() (lexer.Token, error) {
-	t := s.toks[s.i]
-	if s.i < len(s.toks)-1 {
-		s.i++
-	}
-	return t, nil
 }
