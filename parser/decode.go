@@ -218,9 +218,28 @@ func decodeBlock[T any](d *decoder, nodes []*Node, tbl table[T], t *T) {
 			d.pass = kw.pass
 		}
 		kw.handle(s, t)
+		lintSwallowedKeyword(s, tbl)
 		d.pass = prev
 		if kw.kind == plainKeyword {
 			decodeStrayBody(d, s, tbl, t)
+		}
+	}
+}
+
+// lintSwallowedKeyword spots a keyword that keepalived would swallow as
+// an extra argument of another on the same line (`auth_type PASS auth_pass
+// 1111`, `virtual_router_id 51 priority 200`): keepalived silently ignores
+// it. This is one of gokeepalived's own checks.
+func lintSwallowedKeyword[T any](s *stmt, tbl table[T]) {
+	for i := 1; i <= s.NArgs(); i++ {
+		w := s.Word(i)
+		if w.Quoted || w.Text == s.Keyword() {
+			continue
+		}
+		if kw, ok := tbl[w.Text]; ok && kw.kind == plainKeyword {
+			s.d.report(Diagnostic{Pos: w.Pos, Severity: SeverityWarning, Own: true,
+				Message: "keyword '" + w.Text + "' is an extra argument of '" + s.Keyword() + "' on the same line and is ignored; put it on a line of its own"})
+			return
 		}
 	}
 }

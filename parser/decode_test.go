@@ -1,6 +1,9 @@
 package parser
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestUnknownKeywordAndBraces(t *testing.T) {
 	r := parseText(t, "foo_bar\n{\n}\n")
@@ -20,5 +23,35 @@ func TestScriptSecurityRunsInThePipeline(t *testing.T) {
 	}
 	if got := r.ExitCode(false); got != ExitNoConfig {
 		t.Fatalf("exit %d, want 6", got)
+	}
+}
+
+func TestLintSwallowedKeywordInEveryBlock(t *testing.T) {
+	cases := []struct{ name, conf, swallowed string }{
+		{"global_defs", "global_defs {\n router_id R1 vrrp_strict\n}\n", "vrrp_strict"},
+		{"instance", "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51 priority 200\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n", "priority"},
+		{"flag", "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n nopreempt priority 50\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n", "priority"},
+		{"authentication", "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n authentication {\n auth_type PASS auth_pass 1111\n }\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n", "auth_pass"},
+		{"checker", "virtual_server 10.0.0.1 80 {\n protocol TCP\n real_server 10.0.0.2 80 {\n TCP_CHECK {\n connect_timeout 3 retry 2\n }\n }\n}\n", "retry"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := parseText(t, c.conf)
+			found := false
+			for _, d := range r.Diagnostics {
+				if d.Own && strings.Contains(d.Message, "keyword '"+c.swallowed+"' is an extra argument") {
+					found = true
+				}
+			}
+			if !found {
+				t.Fatalf("no lint for %s in %q", c.swallowed, messages(r))
+			}
+		})
+	}
+	r := parseText(t, "vrrp_instance VI_1 {\n state MASTER\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n 10.0.0.1/24 dev eth0 label eth0:0\n }\n}\n")
+	for _, d := range r.Diagnostics {
+		if d.Own && strings.Contains(d.Message, "extra argument") {
+			t.Errorf("false positive: %s", d)
+		}
 	}
 }

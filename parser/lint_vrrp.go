@@ -17,30 +17,3 @@ func lintVRRP(d *decoder) {
 		}
 	}
 }
-
-// lintSurplusKeywords spots a keyword that keepalived would swallow as an
-// extra argument of another on the same line (`auth_type PASS auth_pass
-// 1111`): the second keyword is silently ignored.
-func lintSurplusKeywords[T any](d *decoder, nodes []*Node, tbl table[T]) {
-	for _, n := range nodes {
-		if n.Orphan != nil {
-			lintSurplusKeywords(d, n.Orphan.Nodes, tbl)
-			continue
-		}
-		s := d.stmt(n)
-		if _, known := tbl[s.Keyword()]; !known {
-			continue
-		}
-		for i := 1; i <= s.NArgs(); i++ {
-			w := s.Word(i)
-			if w.Quoted || w.Text == s.Keyword() {
-				continue
-			}
-			if kw, ok := tbl[w.Text]; ok && kw.kind == plainKeyword {
-				s.d.report(Diagnostic{Pos: w.Pos, Severity: SeverityWarning, Own: true,
-					Message: "keyword '" + w.Text + "' is an extra argument of '" + s.Keyword() + "' on the same line and is ignored; put it on a line of its own"})
-				break
-			}
-		}
-	}
-}

@@ -13,7 +13,6 @@ func decodeAuthentication(s *stmt, vi *VRRPInstance) {
 	if vi.Auth == nil {
 		vi.Auth = &Authentication{Pos: s.Pos()}
 	}
-	lintSurplusKeywords(s.d, s.Body(), authKeywords)
 	decodeBlock(s.d, s.Body(), authKeywords, vi.Auth)
 }
 

@@ -191,7 +191,6 @@ func decodeVRRPInstance(s *stmt, c *Config) {
 	}
 	vi := &VRRPInstance{Name: name, Pos: s.Pos(), UnicastTTL: -1}
 	c.Instances = append(c.Instances, vi)
-	lintSurplusKeywords(s.d, s.Body(), instanceKeywords)
 	decodeBlock(s.d, s.Body(), instanceKeywords, vi)
 	endInstance(s.d, vi)
 }
