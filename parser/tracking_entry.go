@@ -82,7 +82,13 @@ func parseTrackEntries(s *stmt, kind trackKind) []*TrackEntry {
 // sync group named owner and appends its valid entries to have, reporting
 // duplicates of entries already there as keepalived does.
 func appendTrackEntries(s *stmt, kind trackKind, owner string, have []*TrackEntry) []*TrackEntry {
-	for _, e := range s.entries() {
+	return appendTrackLines(s.entries(), kind, owner, have)
+}
+
+// appendTrackLines is appendTrackEntries for lines already taken out of
+// their block, as a vrrp_instance keeps them until validation.
+func appendTrackLines(lines []*stmt, kind trackKind, owner string, have []*TrackEntry) []*TrackEntry {
+	for _, e := range lines {
 		if te := parseTrackEntry(e, kind, owner, have); te != nil {
 			have = append(have, te)
 		}
@@ -112,7 +118,7 @@ func parseTrackEntry(e *stmt, kind trackKind, owner string, have []*TrackEntry) 
 		return nil
 	}
 	if e.NArgs() == 1 {
-		e.Errorf(ClassGeneral, "(%s) weight without value specified for %s %s - ignoring", owner, trackNoun(kind), name)
+		e.ErrorAt(1, ClassGeneral, "(%s) weight without value specified for %s %s - ignoring", owner, trackNoun(kind), name)
 		return nil
 	}
 	text, _ := e.Arg(2)
@@ -145,39 +151,49 @@ func parseTrackEntry(e *stmt, kind trackKind, owner string, have []*TrackEntry) 
 
 // resolveTracked finds the object an entry names and fills in its default
 // weight; it reports and returns false when keepalived would not find it.
+// keepalived looks names up while parsing, so an object defined after the
+// entry is not found even when validation (which reads a vrrp_instance's
+// entries) already has it.
 func (d *decoder) resolveTracked(e *stmt, kind trackKind, owner string, te *TrackEntry) bool {
 	name := te.Name
+	at := -1
+	before := func(p Pos) bool {
+		if at < 0 {
+			at = d.lineIndex(te.Pos)
+		}
+		return d.lineIndex(p) < at
+	}
 	switch kind {
 	case trackInterface:
-		if d.interfaceKnown(name) {
+		if lookupInterface(d, name) {
 			return true
 		}
 		e.Errorf(ClassGeneral, "(%s) tracked interface %s doesn't exist", owner, name)
 		return false
 	case trackScript:
 		for _, sc := range d.cfg.VRRPScripts {
-			if sc.Name == name {
+			if sc.Name == name && before(sc.Pos) {
 				te.Weight, te.Reverse = sc.Weight, sc.Reverse
 				return true
 			}
 		}
 	case trackFile:
 		for _, tf := range d.cfg.TrackFiles {
-			if tf.Name == name {
+			if tf.Name == name && before(tf.Pos) {
 				te.Weight, te.Reverse = tf.Weight, tf.Reverse
 				return true
 			}
 		}
 	case trackProcess:
 		for _, tp := range d.cfg.TrackProcesses {
-			if tp.Name == name {
+			if tp.Name == name && before(tp.Pos) {
 				te.Weight, te.Reverse = tp.Weight, tp.Reverse
 				return true
 			}
 		}
 	case trackBFD:
 		for _, b := range d.cfg.BFDInstances {
-			if b.Name == name && b.vrrpKnows() {
+			if b.Name == name && b.vrrpKnows() && before(b.Pos) {
 				te.Weight, te.Reverse = b.Weight, b.Reverse
 				return true
 			}
@@ -185,6 +201,34 @@ func (d *decoder) resolveTracked(e *stmt, kind trackKind, owner string, te *Trac
 	}
 	e.Errorf(ClassGeneral, "(%s) %s %s not found, ignoring...", owner, trackNoun(kind), name)
 	return false
+}
+
+// lineIndex is the place of a keyword in the whole configuration (across
+// included files), or past the end when the position is unknown.
+func (d *decoder) lineIndex(p Pos) int {
+	for i := range d.src.Lines {
+		l := &d.src.Lines[i]
+		if len(l.Words) > 0 && l.Words[0].Pos == p {
+			return i
+		}
+	}
+	return len(d.src.Lines)
+}
+
+// deferTrackBlock keeps a vrrp_instance's track_script, track_file,
+// track_process or track_bfd lines for resolveInstanceTracking, so that
+// their messages come out in the VRRP pass's validation, as they always have.
+func deferTrackBlock(kind trackKind) func(*stmt, *VRRPInstance) {
+	return func(s *stmt, vi *VRRPInstance) {
+		vi.trackLines[kind] = append(vi.trackLines[kind], s.entries()...)
+	}
+}
+
+func resolveInstanceTracking(d *decoder, vi *VRRPInstance) {
+	vi.TrackScripts = appendTrackLines(vi.trackLines[trackScript], trackScript, vi.Name, nil)
+	vi.TrackFiles = appendTrackLines(vi.trackLines[trackFile], trackFile, vi.Name, nil)
+	vi.TrackProcesses = appendTrackLines(vi.trackLines[trackProcess], trackProcess, vi.Name, nil)
+	vi.TrackBFDs = appendTrackLines(vi.trackLines[trackBFD], trackBFD, vi.Name, nil)
 }
 
 // trackNoun is the object's name in keepalived's "not found" and "weight

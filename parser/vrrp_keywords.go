@@ -43,15 +43,15 @@ type VRRPInstance struct {
 	PreemptDelay Micros `json:"preempt_delay,omitempty"`
 
 	// TrackInterfaces is `track_interface`.
-	TrackInterfaces []*TrackedInterface `json:"track_interface,omitempty"`
+	TrackInterfaces []*TrackEntry `json:"track_interface,omitempty"`
 	// TrackScripts is `track_script`, resolved against vrrp_script blocks.
-	TrackScripts []*TrackRef `json:"track_script,omitempty"`
+	TrackScripts []*TrackEntry `json:"track_script,omitempty"`
 	// TrackFiles is `track_file` inside the instance.
-	TrackFiles []*TrackRef `json:"track_file,omitempty"`
+	TrackFiles []*TrackEntry `json:"track_file,omitempty"`
 	// TrackProcesses is `track_process`.
-	TrackProcesses []*TrackRef `json:"track_process,omitempty"`
+	TrackProcesses []*TrackEntry `json:"track_process,omitempty"`
 	// TrackBFDs is `track_bfd`.
-	TrackBFDs []*TrackRef `json:"track_bfd,omitempty"`
+	TrackBFDs []*TrackEntry `json:"track_bfd,omitempty"`
 	// DontTrackPrimary is `dont_track_primary`.
 	DontTrackPrimary bool `json:"dont_track_primary,omitempty"`
 
@@ -143,6 +143,8 @@ type VRRPInstance struct {
 	// set records what the block said explicitly, as keepalived's "unset"
 	// sentinels do; validation derives the rest.
 	set instanceSet
+	// trackLines wait for resolveInstanceTracking, by kind.
+	trackLines [trackBFD + 1][]*stmt
 }
 
 // instanceSet holds keepalived's PARAMETER_UNSET markers for one instance.
@@ -224,24 +226,26 @@ var instanceKeywords table[VRRPInstance]
 
 func init() {
 	instanceKeywords = table[VRRPInstance]{
-		"use_vmac":                   {handle: decodeUseVMAC},
-		"use_vmac_addr":              {handle: func(s *stmt, vi *VRRPInstance) { vi.UseVMACAddr = true }},
-		"vmac_xmit_base":             {handle: func(s *stmt, vi *VRRPInstance) { vi.VMACXmitBase = true }},
-		"use_ipvlan":                 {handle: decodeUseIPVLAN},
-		"unicast_peer":               {handle: decodeUnicastPeers, kind: valueBlock},
-		"unicast_fault_no_peer":      {handle: func(s *stmt, vi *VRRPInstance) { vi.set.unicastConfigured, vi.UnicastFaultNoPeer = true, true }},
-		"check_unicast_src":          {handle: func(s *stmt, vi *VRRPInstance) { vi.set.unicastConfigured, vi.CheckUnicastSrc = true, true }},
-		"old_unicast_checksum":       {handle: decodeOldUnicastChecksum},
-		"native_ipv6":                {handle: decodeNativeIPv6},
-		"state":                      {handle: decodeState},
-		"interface":                  {handle: decodeInterface},
-		"vrf":                        {handle: decodeVRF},
-		"dont_track_primary":         {handle: func(s *stmt, vi *VRRPInstance) { vi.DontTrackPrimary = true }},
-		"track_interface":            {handle: decodeTrackInterfaces, kind: valueBlock},
-		"track_script":               {handle: trackRefBlock("track_script"), kind: valueBlock},
-		"track_file":                 {handle: trackRefBlock("track_file"), kind: valueBlock},
-		"track_process":              {handle: trackRefBlock("track_process"), kind: valueBlock},
-		"track_bfd":                  {handle: trackRefBlock("track_bfd"), kind: valueBlock},
+		"use_vmac":              {handle: decodeUseVMAC},
+		"use_vmac_addr":         {handle: func(s *stmt, vi *VRRPInstance) { vi.UseVMACAddr = true }},
+		"vmac_xmit_base":        {handle: func(s *stmt, vi *VRRPInstance) { vi.VMACXmitBase = true }},
+		"use_ipvlan":            {handle: decodeUseIPVLAN},
+		"unicast_peer":          {handle: decodeUnicastPeers, kind: valueBlock},
+		"unicast_fault_no_peer": {handle: func(s *stmt, vi *VRRPInstance) { vi.set.unicastConfigured, vi.UnicastFaultNoPeer = true, true }},
+		"check_unicast_src":     {handle: func(s *stmt, vi *VRRPInstance) { vi.set.unicastConfigured, vi.CheckUnicastSrc = true, true }},
+		"old_unicast_checksum":  {handle: decodeOldUnicastChecksum},
+		"native_ipv6":           {handle: decodeNativeIPv6},
+		"state":                 {handle: decodeState},
+		"interface":             {handle: decodeInterface},
+		"vrf":                   {handle: decodeVRF},
+		"dont_track_primary":    {handle: func(s *stmt, vi *VRRPInstance) { vi.DontTrackPrimary = true }},
+		"track_interface": {handle: func(s *stmt, vi *VRRPInstance) {
+			vi.TrackInterfaces = appendTrackEntries(s, trackInterface, vi.Name, vi.TrackInterfaces)
+		}, kind: valueBlock},
+		"track_script":               {handle: deferTrackBlock(trackScript), kind: valueBlock},
+		"track_file":                 {handle: deferTrackBlock(trackFile), kind: valueBlock},
+		"track_process":              {handle: deferTrackBlock(trackProcess), kind: valueBlock},
+		"track_bfd":                  {handle: deferTrackBlock(trackBFD), kind: valueBlock},
 		"mcast_src_ip":               {handle: decodeSrcIP},
 		"unicast_src_ip":             {handle: func(s *stmt, vi *VRRPInstance) { vi.set.unicastConfigured = true; decodeSrcIP(s, vi) }},
 		"mcast_dst_ip":               {handle: decodeMcastDstIP},
