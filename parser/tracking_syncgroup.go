@@ -36,17 +36,11 @@ type SyncGroup struct {
 }
 
 func decodeSyncGroup(s *stmt, c *Config) {
-	if s.NArgs() != 1 {
-		// keepalived skips the whole block, so nothing inside is reported.
-		s.Errorf(ClassGeneral, "vrrp_sync_group must have a name - skipping")
+	// keepalived skips the whole block, so nothing inside is reported.
+	name, ok := blockName(s, c.SyncGroups, func(g *SyncGroup) string { return g.Name },
+		"vrrp_sync_group must have a name - skipping", "vrrp sync group %s already defined")
+	if !ok {
 		return
-	}
-	name, _ := s.Arg(1)
-	for _, g := range c.SyncGroups {
-		if g.Name == name {
-			s.Errorf(ClassGeneral, "vrrp sync group %s already defined", name)
-			return
-		}
 	}
 	g := &SyncGroup{Name: name, Pos: s.Pos()}
 	// Appended first: the tracking entries and messages refer to it while
@@ -57,17 +51,7 @@ func decodeSyncGroup(s *stmt, c *Config) {
 
 var syncGroupKeywords = table[SyncGroup]{
 	"group": {kind: valueBlock, handle: func(s *stmt, g *SyncGroup) {
-		if g.groupSet {
-			s.Errorf(ClassGeneral, "Group list already specified for sync group %s", g.Name)
-			return
-		}
-		g.groupSet = true
-		for _, w := range s.words() {
-			g.Group = append(g.Group, w.Text)
-		}
-		if len(g.Group) == 0 {
-			s.Errorf(ClassGeneral, "Warning - sync group %s has empty group block", g.Name)
-		}
+		readGroupList(s, &g.groupSet, &g.Group, "sync", g.Name)
 	}},
 	"track_interface": {kind: valueBlock, handle: func(s *stmt, g *SyncGroup) {
 		g.TrackInterfaces = appendTrackEntries(s, trackInterface, g.Name, g.TrackInterfaces)

@@ -180,16 +180,10 @@ var vrrpRootKeywords = table[Config]{
 }
 
 func decodeVRRPInstance(s *stmt, c *Config) {
-	if s.NArgs() != 1 {
-		s.Errorf(ClassGeneral, "vrrp_instance must have a name")
+	name, ok := blockName(s, c.Instances, func(vi *VRRPInstance) string { return vi.Name },
+		"vrrp_instance must have a name", "vrrp instance %s already defined")
+	if !ok {
 		return
-	}
-	name := s.Word(1).Text
-	for _, vi := range c.Instances {
-		if vi.Name == name {
-			s.Errorf(ClassGeneral, "vrrp instance %s already defined", name)
-			return
-		}
 	}
 	vi := &VRRPInstance{Name: name, Pos: s.Pos(), UnicastTTL: -1}
 	c.Instances = append(c.Instances, vi)
