@@ -227,17 +227,9 @@ func checkerTimer(s *stmt, min, max uint64, msg string) (Micros, bool) {
 
 // checkerBool reads an optional BOOL the way the checker handlers do: they
 // report their own message, not the generic one.
-func checkerBool(s *stmt, msg string) (bool, bool) {
-	text, present := s.Arg(1)
-	if !present {
-		return true, true
+func checkerBool(s *stmt, msg string) (val, ok bool) {
+	if val, ok = s.boolArg(1); !ok {
+		s.Errorf(ClassGeneral, msg, s.Word(1).Text)
 	}
-	switch text {
-	case "true", "on", "yes":
-		return true, true
-	case "false", "off", "no":
-		return false, true
-	}
-	s.Errorf(ClassGeneral, msg, text)
-	return false, false
+	return val, ok
 }

@@ -74,7 +74,7 @@ var syncGroupKeywords = table[SyncGroup]{
 	"notify_stop":   {handle: groupNotify("notify_stop", func(g *SyncGroup) **Script { return &g.NotifyStop })},
 	"notify":        {handle: groupNotify("notify", func(g *SyncGroup) **Script { return &g.Notify })},
 	"smtp_alert": {handle: func(s *stmt, g *SyncGroup) {
-		v, ok := syncGroupBool(s)
+		v, ok := s.boolArg(1)
 		if !ok {
 			text, _ := s.Arg(1)
 			s.ErrorAt(1, ClassGeneral, "Invalid vrrp_group smtp_alert parameter %s", text)
@@ -83,7 +83,7 @@ var syncGroupKeywords = table[SyncGroup]{
 		g.SMTPAlert = &v
 	}},
 	"notify_priority_changes": {handle: func(s *stmt, g *SyncGroup) {
-		v, ok := syncGroupBool(s)
+		v, ok := s.boolArg(1)
 		if !ok {
 			text, _ := s.Arg(1)
 			s.ErrorAt(1, ClassGeneral, "(%s) Invalid value '%s' for sync group notify_priority_changes specified", g.Name, text)
@@ -96,22 +96,6 @@ var syncGroupKeywords = table[SyncGroup]{
 		g.TrackingWeight = true
 	}},
 	"sync_group_tracking_weight": {handle: func(s *stmt, g *SyncGroup) { g.TrackingWeight = true }},
-}
-
-// syncGroupBool reads an optional BOOL without boolValue's own message:
-// these handlers print their own.
-func syncGroupBool(s *stmt) (bool, bool) {
-	text, ok := s.Arg(1)
-	if !ok {
-		return true, true
-	}
-	switch text {
-	case "true", "on", "yes":
-		return true, true
-	case "false", "off", "no":
-		return false, true
-	}
-	return false, false
 }
 
 func groupNotify(kw string, field func(*SyncGroup) **Script) func(*stmt, *SyncGroup) {

@@ -193,6 +193,15 @@ func (s *stmt) timerValue(i int, min, max Micros) (Micros, bool) {
 // boolValue reads an optional BOOL argument: the keyword alone means true.
 // ok is false (and an error reported) for anything but keepalived's six words.
 func (s *stmt) boolValue(i int) (val, ok bool) {
+	if val, ok = s.boolArg(i); !ok {
+		s.ErrorAt(i, ClassInvalidNumber, "invalid boolean value '%s' for %s", s.Word(i).Text, s.Keyword())
+	}
+	return val, ok
+}
+
+// boolArg is keepalived's check_true_false on an optional argument: absent
+// means true; ok is false for any other word, reported by the caller.
+func (s *stmt) boolArg(i int) (val, ok bool) {
 	text, present := s.Arg(i)
 	if !present {
 		return true, true
@@ -203,7 +212,6 @@ func (s *stmt) boolValue(i int) (val, ok bool) {
 	case "false", "off", "no":
 		return false, true
 	}
-	s.ErrorAt(i, ClassInvalidNumber, "invalid boolean value '%s' for %s", text, s.Keyword())
 	return false, false
 }
 

@@ -6,18 +6,11 @@ import "strings"
 // means true, and a bad word is reported with the handler's message (not
 // the generic one of boolValue). format may hold one %s for the word.
 func (s *stmt) optBool(format string) (val, ok bool) {
-	text, present := s.Arg(1)
-	if !present {
-		return true, true
-	}
-	switch text {
-	case "true", "on", "yes":
-		return true, true
-	case "false", "off", "no":
-		return false, true
+	if val, ok = s.boolArg(1); ok {
+		return val, ok
 	}
 	if strings.Contains(format, "%s") {
-		s.Errorf(ClassGeneral, format, text)
+		s.Errorf(ClassGeneral, format, s.Word(1).Text)
 	} else {
 		s.Errorf(ClassGeneral, "%s", format)
 	}

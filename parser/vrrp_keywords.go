@@ -497,7 +497,7 @@ func decodeDebug(s *stmt, vi *VRRPInstance) {
 // alone means true, anything but the six words is reported and ignored.
 func instanceBool(kw string, set func(*VRRPInstance, bool)) func(*stmt, *VRRPInstance) {
 	return func(s *stmt, vi *VRRPInstance) {
-		v, ok := checkTrueFalse(s)
+		v, ok := s.boolArg(1)
 		if !ok {
 			s.ErrorAt(1, ClassGeneral, "(%s) invalid %s %s specified", vi.Name, kw, s.Word(1).Text)
 			return
@@ -506,25 +506,9 @@ func instanceBool(kw string, set func(*VRRPInstance, bool)) func(*stmt, *VRRPIns
 	}
 }
 
-// checkTrueFalse is keepalived's check_true_false on an optional argument,
-// without the generic boolean message: each handler words its own.
-func checkTrueFalse(s *stmt) (val, ok bool) {
-	text, present := s.Arg(1)
-	if !present {
-		return true, true
-	}
-	switch text {
-	case "true", "on", "yes":
-		return true, true
-	case "false", "off", "no":
-		return false, true
-	}
-	return false, false
-}
-
 func decodeSkipCheckAdvAddr(s *stmt, vi *VRRPInstance) {
 	// keepalived 2.2.x sets the flag for any valid boolean, even "off".
-	if _, ok := checkTrueFalse(s); !ok {
+	if _, ok := s.boolArg(1); !ok {
 		s.ErrorAt(1, ClassGeneral, "(%s) invalid skip_check_adv_addr %s specified", vi.Name, s.Word(1).Text)
 		return
 	}
@@ -532,7 +516,7 @@ func decodeSkipCheckAdvAddr(s *stmt, vi *VRRPInstance) {
 }
 
 func decodeInstanceSMTPAlert(s *stmt, vi *VRRPInstance) {
-	v, ok := checkTrueFalse(s)
+	v, ok := s.boolArg(1)
 	if !ok {
 		s.ErrorAt(1, ClassGeneral, "Invalid vrrp_instance smtp_alert parameter %s", s.Word(1).Text)
 		return
@@ -541,7 +525,7 @@ func decodeInstanceSMTPAlert(s *stmt, vi *VRRPInstance) {
 }
 
 func decodeNotifyPriorityChanges(s *stmt, vi *VRRPInstance) {
-	v, ok := checkTrueFalse(s)
+	v, ok := s.boolArg(1)
 	if !ok {
 		s.ErrorAt(1, ClassGeneral, "(%s) Invalid value '%s' for notify_priority_changes specified", vi.Name, s.Word(1).Text)
 		return
