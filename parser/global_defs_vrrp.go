@@ -348,31 +348,44 @@ func gdVRRPIPTables(s *stmt, g *GlobalDefs) {
 }
 
 func gdNFTables(s *stmt, g *GlobalDefs) {
-	if g.NFTables != "" {
-		s.Errorf(ClassGeneral, "nftables already specified - ignoring")
-		return
+	if name, ok := nftTable(s, "nftables", g.NFTables, "keepalived"); ok {
+		g.NFTables = name
+		g.NFTablesPriority = -1
 	}
-	name := "keepalived"
-	if v, ok := s.Arg(1); ok {
-		if len(v) >= nftTableMaxNameLen {
-			s.Errorf(ClassGeneral, "nftables table name too long - ignoring")
-			return
-		}
-		name = v
-	}
-	g.NFTables = name
-	g.NFTablesPriority = -1
 }
 
 func gdNFTablesPriority(s *stmt, g *GlobalDefs) {
-	v, ok := s.intValue(1, math.MinInt32, math.MaxInt32)
-	if !ok {
-		if s.NArgs() >= 1 {
-			s.Errorf(ClassInvalidNumber, "invalid nftables chain priority '%s'", s.Word(1).Text)
-		}
-		return
+	if v, ok := nftPriority(s, "nftables"); ok {
+		g.NFTablesPriority = v
 	}
-	g.NFTablesPriority = int(v)
+}
+
+// nftTable reads `nftables [NAME]` or `nftables_ipvs [NAME]`; what is how
+// keepalived names the option in its messages, have the name already set.
+func nftTable(s *stmt, what, have, def string) (string, bool) {
+	if have != "" {
+		s.Errorf(ClassGeneral, "%s already specified - ignoring", what)
+		return "", false
+	}
+	name, ok := s.Arg(1)
+	if !ok {
+		return def, true
+	}
+	if len(name) >= nftTableMaxNameLen {
+		s.Errorf(ClassGeneral, "%s table name too long - ignoring", what)
+		return "", false
+	}
+	return name, true
+}
+
+// nftPriority reads a chain priority; a missing value is only the
+// missing-parameter report.
+func nftPriority(s *stmt, what string) (int, bool) {
+	v, ok := s.intValue(1, math.MinInt32, math.MaxInt32)
+	if !ok && s.NArgs() >= 1 {
+		s.Errorf(ClassInvalidNumber, "invalid %s chain priority '%s'", what, s.Word(1).Text)
+	}
+	return int(v), ok
 }
 
 // gdRxBufsPolicy keeps keepalived's quirk: a size is always read from the

@@ -64,16 +64,9 @@ func decodeRealServer(s *stmt, vs *VirtualServer) {
 }
 
 func rsWeight(s *stmt, rs *RealServer) {
-	text, ok := s.Need(1)
-	if !ok {
-		return
+	if v, ok := s.uintArg(0, ipvsWeightLimit, "Real server weight %s is outside range 0-%d"); ok {
+		rs.Weight, rs.WeightSet = uint32(v), true
 	}
-	v, ok := s.parseUint(1, text, 0, ipvsWeightLimit, 10)
-	if !ok {
-		s.ErrorAt(1, ClassGeneral, "Real server weight %s is outside range 0-%d", text, ipvsWeightLimit)
-		return
-	}
-	rs.Weight, rs.WeightSet = uint32(v), true
 }
 
 func rsMethod(s *stmt, rs *RealServer) {

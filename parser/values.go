@@ -199,6 +199,21 @@ func (s *stmt) boolValue(i int) (val, ok bool) {
 	return val, ok
 }
 
+// uintArg reads argument 1 as read_unsigned within [min, max], for the
+// handlers that word a bad value themselves: format takes the word, then
+// max.
+func (s *stmt) uintArg(min, max uint64, format string) (uint64, bool) {
+	text, ok := s.Need(1)
+	if !ok {
+		return 0, false
+	}
+	v, ok := s.parseUint(1, text, min, max, 10)
+	if !ok {
+		s.ErrorAt(1, ClassGeneral, format, text, max)
+	}
+	return v, ok
+}
+
 // boolArg is keepalived's check_true_false on an optional argument: absent
 // means true; ok is false for any other word, reported by the caller.
 func (s *stmt) boolArg(i int) (val, ok bool) {
