@@ -244,8 +244,8 @@ func init() {
 		"unicast_src_ip":             {handle: func(s *stmt, vi *VRRPInstance) { vi.set.unicastConfigured = true; decodeSrcIP(s, vi) }},
 		"mcast_dst_ip":               {handle: decodeMcastDstIP},
 		"track_src_ip":               {handle: func(s *stmt, vi *VRRPInstance) { vi.TrackSrcIP = true }},
-		"virtual_router_id":          {handle: decodeVRID},
-		"unicast_ttl":                {handle: decodeUnicastTTL},
+		"virtual_router_id":          {handle: instanceUint("(%s): VRID '%s' not valid - must be between 1 & 255", 1, 255, false, func(vi *VRRPInstance, v uint64) { vi.VRID = int(v) })},
+		"unicast_ttl":                {handle: instanceUint("(%s): TTL '%s' not valid - must be between 0 & 255", 0, 255, false, func(vi *VRRPInstance, v uint64) { vi.UnicastTTL, vi.set.ttl = int(v), true })},
 		"version":                    {handle: decodeVersion},
 		"priority":                   {handle: decodePriority},
 		"advert_int":                 {handle: decodeAdvertInt},
@@ -262,7 +262,7 @@ func init() {
 		"preempt":                    {handle: func(s *stmt, vi *VRRPInstance) { vi.NoPreempt = false }},
 		"nopreempt":                  {handle: func(s *stmt, vi *VRRPInstance) { vi.NoPreempt = true }},
 		"preempt_delay":              {handle: decodePreemptDelay},
-		"debug":                      {handle: decodeDebug},
+		"debug":                      {handle: instanceUint("(%s) Debug value '%s' not valid; must be between 0-4", 0, 4, false, func(vi *VRRPInstance, v uint64) { vi.Debug = int(v) })},
 		"notify_backup":              {handle: instanceNotifyScript("notify_backup", func(vi *VRRPInstance) **Script { return &vi.NotifyBackup })},
 		"notify_master":              {handle: instanceNotifyScript("notify_master", func(vi *VRRPInstance) **Script { return &vi.NotifyMaster })},
 		"notify_fault":               {handle: instanceNotifyScript("notify_fault", func(vi *VRRPInstance) **Script { return &vi.NotifyFault })},
@@ -273,13 +273,13 @@ func init() {
 		"smtp_alert":                 {handle: decodeInstanceSMTPAlert},
 		"notify_priority_changes":    {handle: decodeNotifyPriorityChanges},
 		"lvs_sync_daemon_interface":  {handle: decodeInstanceLVSSyncd},
-		"garp_master_delay":          {handle: garpUint("garp_master_delay '%s' invalid - ignoring", maxUint32/1000000, false, func(vi *VRRPInstance, v uint64) { vi.GarpMasterDelay, vi.set.garpDelay = v, true })},
+		"garp_master_delay":          {handle: instanceUint("(%s): garp_master_delay '%s' invalid - ignoring", 0, maxUint32/1000000, false, func(vi *VRRPInstance, v uint64) { vi.GarpMasterDelay, vi.set.garpDelay = v, true })},
 		"garp_master_refresh":        {handle: decodeGarpRefresh},
-		"garp_master_repeat":         {handle: garpUint("garp_master_repeat '%s' invalid - ignoring", maxUint32, true, func(vi *VRRPInstance, v uint64) { vi.GarpMasterRepeat, vi.set.garpRepeat = v, true })},
-		"garp_master_refresh_repeat": {handle: garpUint("garp_master_refresh_repeat '%s' invalid - ignoring", maxUint32, true, func(vi *VRRPInstance, v uint64) { vi.GarpMasterRefreshRepeat, vi.set.garpRefreshRep = v, true })},
-		"garp_lower_prio_delay":      {handle: garpUint("garp_lower_prio_delay '%s' invalid - ignoring", maxUint32/1000000, false, func(vi *VRRPInstance, v uint64) { vi.GarpLowerPrioDelay, vi.set.lowerPrioDelay = v, true })},
-		"garp_lower_prio_repeat":     {handle: decodeGarpLowerPrioRepeat},
-		"down_timer_adverts":         {handle: decodeDownTimerAdverts},
+		"garp_master_repeat":         {handle: instanceUint("(%s): garp_master_repeat '%s' invalid - ignoring", 0, maxUint32, true, func(vi *VRRPInstance, v uint64) { vi.GarpMasterRepeat, vi.set.garpRepeat = v, true })},
+		"garp_master_refresh_repeat": {handle: instanceUint("(%s): garp_master_refresh_repeat '%s' invalid - ignoring", 0, maxUint32, true, func(vi *VRRPInstance, v uint64) { vi.GarpMasterRefreshRepeat, vi.set.garpRefreshRep = v, true })},
+		"garp_lower_prio_delay":      {handle: instanceUint("(%s): garp_lower_prio_delay '%s' invalid - ignoring", 0, maxUint32/1000000, false, func(vi *VRRPInstance, v uint64) { vi.GarpLowerPrioDelay, vi.set.lowerPrioDelay = v, true })},
+		"garp_lower_prio_repeat":     {handle: instanceUint("(%s): Invalid garp_lower_prio_repeat '%s'", 0, 1<<31-1, false, func(vi *VRRPInstance, v uint64) { vi.GarpLowerPrioRepeat, vi.set.lowerPrioRepeat = v, true })},
+		"down_timer_adverts":         {handle: instanceUint("(%s): Invalid down_timer_adverts [1:100] '%s'", 1, 100, false, func(vi *VRRPInstance, v uint64) { vi.DownTimerAdverts, vi.set.downTimerAdverts = v, true })},
 		"garp_extra_if":              {handle: decodeGarpExtraIf},
 		"vmac_garp_intvl":            {handle: decodeGarpExtraIf},
 		"lower_prio_no_advert":       {handle: instanceBool("lower_prio_no_advert", func(vi *VRRPInstance, v bool) { vi.LowerPrioNoAdvert, vi.set.lowerPrioNoAdvert = v, true })},
@@ -410,28 +410,6 @@ func decodeMcastDstIP(s *stmt, vi *VRRPInstance) {
 	vi.McastDstIP = a
 }
 
-func decodeVRID(s *stmt, vi *VRRPInstance) {
-	v, ok := s.uintValue(1, 1, 255)
-	if !ok {
-		if s.NArgs() >= 1 {
-			s.ErrorAt(1, ClassGeneral, "(%s): VRID '%s' not valid - must be between 1 & 255", vi.Name, s.Word(1).Text)
-		}
-		return
-	}
-	vi.VRID = int(v)
-}
-
-func decodeUnicastTTL(s *stmt, vi *VRRPInstance) {
-	v, ok := s.uintValue(1, 0, 255)
-	if !ok {
-		if s.NArgs() >= 1 {
-			s.ErrorAt(1, ClassGeneral, "(%s): TTL '%s' not valid - must be between 0 & 255", vi.Name, s.Word(1).Text)
-		}
-		return
-	}
-	vi.UnicastTTL, vi.set.ttl = int(v), true
-}
-
 func decodeVersion(s *stmt, vi *VRRPInstance) {
 	v, ok := s.intValue(1, 2, 3)
 	if !ok {
@@ -480,17 +458,6 @@ func decodePreemptDelay(s *stmt, vi *VRRPInstance) {
 		return
 	}
 	vi.PreemptDelay = v
-}
-
-func decodeDebug(s *stmt, vi *VRRPInstance) {
-	v, ok := s.uintValue(1, 0, 4)
-	if !ok {
-		if s.NArgs() >= 1 {
-			s.ErrorAt(1, ClassGeneral, "(%s) Debug value '%s' not valid; must be between 0-4", vi.Name, s.Word(1).Text)
-		}
-		return
-	}
-	vi.Debug = int(v)
 }
 
 // instanceBool is keepalived's optional-BOOL handler shape: the keyword
@@ -586,12 +553,16 @@ func decodeInstanceLVSSyncd(s *stmt, vi *VRRPInstance) {
 	}
 }
 
-func garpUint(msg string, max uint64, zeroToOne bool, set func(*VRRPInstance, uint64)) func(*stmt, *VRRPInstance) {
+// instanceUint is keepalived's read_unsigned handler: a bad value (a
+// missing one is only uintValue's report) is reported with format, which
+// takes the instance and the word, and ignored. zeroToOne is the garp
+// repeat counts' rule.
+func instanceUint(format string, min, max uint64, zeroToOne bool, set func(*VRRPInstance, uint64)) func(*stmt, *VRRPInstance) {
 	return func(s *stmt, vi *VRRPInstance) {
-		v, ok := s.uintValue(1, 0, max)
+		v, ok := s.uintValue(1, min, max)
 		if !ok {
 			if s.NArgs() >= 1 {
-				s.ErrorAt(1, ClassGeneral, "(%s): "+msg, vi.Name, s.Word(1).Text)
+				s.ErrorAt(1, ClassGeneral, format, vi.Name, s.Word(1).Text)
 			}
 			return
 		}
@@ -612,28 +583,6 @@ func decodeGarpRefresh(s *stmt, vi *VRRPInstance) {
 		v = 0
 	}
 	vi.GarpMasterRefresh, vi.set.garpRefresh = v, true
-}
-
-func decodeGarpLowerPrioRepeat(s *stmt, vi *VRRPInstance) {
-	v, ok := s.uintValue(1, 0, 1<<31-1)
-	if !ok {
-		if s.NArgs() >= 1 {
-			s.ErrorAt(1, ClassGeneral, "(%s): Invalid garp_lower_prio_repeat '%s'", vi.Name, s.Word(1).Text)
-		}
-		return
-	}
-	vi.GarpLowerPrioRepeat, vi.set.lowerPrioRepeat = v, true
-}
-
-func decodeDownTimerAdverts(s *stmt, vi *VRRPInstance) {
-	v, ok := s.uintValue(1, 1, 100)
-	if !ok {
-		if s.NArgs() >= 1 {
-			s.ErrorAt(1, ClassGeneral, "(%s): Invalid down_timer_adverts [1:100] '%s'", vi.Name, s.Word(1).Text)
-		}
-		return
-	}
-	vi.DownTimerAdverts, vi.set.downTimerAdverts = v, true
 }
 
 func decodeGarpExtraIf(s *stmt, vi *VRRPInstance) {
