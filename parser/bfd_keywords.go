@@ -265,13 +265,7 @@ func bfdWeight(s *stmt, b *BFDInstance) {
 	} else {
 		s.ErrorAt(1, ClassGeneral, "Configuration error: BFD instance %s weight value %s not valid (must be in range [-253-253]), ignoring", b.Name, text)
 	}
-	if opt, ok := s.Arg(2); ok {
-		if opt == "reverse" {
-			b.Reverse = true
-		} else {
-			s.ErrorAt(2, ClassGeneral, "Configuration error: BFD instance %s unknown weight option %s", b.Name, opt)
-		}
-	}
+	s.weightReverse(&b.Reverse, "Configuration error: BFD instance", b.Name)
 }
 
 // validateBFD has nothing left to check: keepalived's BFD process checks
