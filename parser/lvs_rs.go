@@ -89,9 +89,8 @@ func rsThreshold(s *stmt, dst *uint32, kw string) {
 }
 
 func rsBool(s *stmt, dst, set *bool, format string) {
-	v, ok := s.boolArg(1)
+	v, ok := s.boolAt(format)
 	if !ok {
-		s.ErrorAt(1, ClassGeneral, format, s.Word(1).Text)
 		return
 	}
 	*dst, *set = v, true

@@ -291,9 +291,8 @@ func vsProtocol(s *stmt, vs *VirtualServer) {
 }
 
 func vsSMTPAlert(s *stmt, vs *VirtualServer) {
-	v, ok := s.boolArg(1)
+	v, ok := s.boolAt("Invalid virtual_server smtp_alert parameter %s")
 	if !ok {
-		s.ErrorAt(1, ClassGeneral, "Invalid virtual_server smtp_alert parameter %s", s.Word(1).Text)
 		return
 	}
 	vs.SMTPAlert, vs.SMTPAlertSet = v, true

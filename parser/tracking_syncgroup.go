@@ -74,19 +74,15 @@ var syncGroupKeywords = table[SyncGroup]{
 	"notify_stop":   {handle: groupNotify("notify_stop", func(g *SyncGroup) **Script { return &g.NotifyStop })},
 	"notify":        {handle: groupNotify("notify", func(g *SyncGroup) **Script { return &g.Notify })},
 	"smtp_alert": {handle: func(s *stmt, g *SyncGroup) {
-		v, ok := s.boolArg(1)
+		v, ok := s.boolAt("Invalid vrrp_group smtp_alert parameter %s")
 		if !ok {
-			text, _ := s.Arg(1)
-			s.ErrorAt(1, ClassGeneral, "Invalid vrrp_group smtp_alert parameter %s", text)
 			return
 		}
 		g.SMTPAlert = &v
 	}},
 	"notify_priority_changes": {handle: func(s *stmt, g *SyncGroup) {
-		v, ok := s.boolArg(1)
+		v, ok := s.boolAt("(%s) Invalid value '%s' for sync group notify_priority_changes specified", g.Name)
 		if !ok {
-			text, _ := s.Arg(1)
-			s.ErrorAt(1, ClassGeneral, "(%s) Invalid value '%s' for sync group notify_priority_changes specified", g.Name, text)
 			return
 		}
 		g.NotifyPriorityChanges = &v

@@ -214,6 +214,15 @@ func (s *stmt) uintArg(min, max uint64, format string) (uint64, bool) {
 	return v, ok
 }
 
+// boolAt reads an optional BOOL for the handlers that word a bad value
+// themselves, reported at the word: the word is format's last argument.
+func (s *stmt) boolAt(format string, args ...any) (val, ok bool) {
+	if val, ok = s.boolArg(1); !ok {
+		s.ErrorAt(1, ClassGeneral, format, append(args, s.Word(1).Text)...)
+	}
+	return val, ok
+}
+
 // boolArg is keepalived's check_true_false on an optional argument: absent
 // means true; ok is false for any other word, reported by the caller.
 func (s *stmt) boolArg(i int) (val, ok bool) {

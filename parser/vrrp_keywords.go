@@ -464,9 +464,8 @@ func decodePreemptDelay(s *stmt, vi *VRRPInstance) {
 // alone means true, anything but the six words is reported and ignored.
 func instanceBool(kw string, set func(*VRRPInstance, bool)) func(*stmt, *VRRPInstance) {
 	return func(s *stmt, vi *VRRPInstance) {
-		v, ok := s.boolArg(1)
+		v, ok := s.boolAt("(%s) invalid %s %s specified", vi.Name, kw)
 		if !ok {
-			s.ErrorAt(1, ClassGeneral, "(%s) invalid %s %s specified", vi.Name, kw, s.Word(1).Text)
 			return
 		}
 		set(vi, v)
@@ -475,26 +474,23 @@ func instanceBool(kw string, set func(*VRRPInstance, bool)) func(*stmt, *VRRPIns
 
 func decodeSkipCheckAdvAddr(s *stmt, vi *VRRPInstance) {
 	// keepalived 2.2.x sets the flag for any valid boolean, even "off".
-	if _, ok := s.boolArg(1); !ok {
-		s.ErrorAt(1, ClassGeneral, "(%s) invalid skip_check_adv_addr %s specified", vi.Name, s.Word(1).Text)
+	if _, ok := s.boolAt("(%s) invalid skip_check_adv_addr %s specified", vi.Name); !ok {
 		return
 	}
 	vi.SkipCheckAdvAddr, vi.set.skipCheckAdvAddr = true, true
 }
 
 func decodeInstanceSMTPAlert(s *stmt, vi *VRRPInstance) {
-	v, ok := s.boolArg(1)
+	v, ok := s.boolAt("Invalid vrrp_instance smtp_alert parameter %s")
 	if !ok {
-		s.ErrorAt(1, ClassGeneral, "Invalid vrrp_instance smtp_alert parameter %s", s.Word(1).Text)
 		return
 	}
 	vi.SMTPAlert, vi.set.smtpAlert = v, true
 }
 
 func decodeNotifyPriorityChanges(s *stmt, vi *VRRPInstance) {
-	v, ok := s.boolArg(1)
+	v, ok := s.boolAt("(%s) Invalid value '%s' for notify_priority_changes specified", vi.Name)
 	if !ok {
-		s.ErrorAt(1, ClassGeneral, "(%s) Invalid value '%s' for notify_priority_changes specified", vi.Name, s.Word(1).Text)
 		return
 	}
 	vi.NotifyPriorityChanges, vi.set.notifyPriorityChanges = v, true
