@@ -152,12 +152,9 @@ func gdDynamicInterfaces(s *stmt, g *GlobalDefs) {
 }
 
 func gdDefaultInterface(s *stmt, g *GlobalDefs) {
-	v, ok := s.Arg(1)
-	if !ok {
-		s.Errorf(ClassGeneral, "default_interface requires interface name")
-		return
+	if v, ok := s.argOr("default_interface requires interface name"); ok {
+		g.DefaultInterface = v
 	}
-	g.DefaultInterface = v
 }
 
 func gdMcastGroup(v6 bool) func(*stmt, *GlobalDefs) {

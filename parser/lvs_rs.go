@@ -97,10 +97,7 @@ func rsBool(s *stmt, dst, set *bool, format string) {
 }
 
 func rsVirtualHost(s *stmt, rs *RealServer) {
-	v, ok := s.Arg(1)
-	if !ok {
-		s.Errorf(ClassGeneral, "real server virtualhost missing")
-		return
+	if v, ok := s.argOr("real server virtualhost missing"); ok {
+		rs.VirtualHost = v
 	}
-	rs.VirtualHost = v
 }

@@ -299,12 +299,9 @@ func vsSMTPAlert(s *stmt, vs *VirtualServer) {
 }
 
 func vsVirtualHost(s *stmt, vs *VirtualServer) {
-	v, ok := s.Arg(1)
-	if !ok {
-		s.Errorf(ClassGeneral, "virtual server virtualhost missing")
-		return
+	if v, ok := s.argOr("virtual server virtualhost missing"); ok {
+		vs.VirtualHost = v
 	}
-	vs.VirtualHost = v
 }
 
 func snmpName(s *stmt, dst *string, who string) {

@@ -214,6 +214,16 @@ func (s *stmt) uintArg(min, max uint64, format string) (uint64, bool) {
 	return v, ok
 }
 
+// argOr is argument 1 where a missing one is keepalived's own message,
+// not the missing-parameter stop of Need.
+func (s *stmt) argOr(missing string) (string, bool) {
+	v, ok := s.Arg(1)
+	if !ok {
+		s.Errorf(ClassGeneral, "%s", missing)
+	}
+	return v, ok
+}
+
 // boolAt reads an optional BOOL for the handlers that word a bad value
 // themselves, reported at the word: the word is format's last argument.
 func (s *stmt) boolAt(format string, args ...any) (val, ok bool) {
