@@ -241,25 +241,15 @@ func gdGarpRefresh(s *stmt, g *GlobalDefs) {
 }
 
 func gdGarpLowerPrioRepeat(s *stmt, g *GlobalDefs) {
-	v, ok := s.uintValue(1, 0, math.MaxInt32)
-	if !ok {
-		if s.NArgs() >= 1 {
-			s.Errorf(ClassGeneral, "Invalid vrrp_garp_lower_prio_repeat '%s'", s.Word(1).Text)
-		}
-		return
+	if v, ok := s.uintOr(0, math.MaxInt32, "Invalid vrrp_garp_lower_prio_repeat '%s'"); ok {
+		g.GarpLowerPrioRepeat, g.GarpLowerPrioRepeatSet = uint32(v), true
 	}
-	g.GarpLowerPrioRepeat, g.GarpLowerPrioRepeatSet = uint32(v), true
 }
 
 func gdDownTimerAdverts(s *stmt, g *GlobalDefs) {
-	v, ok := s.uintValue(1, 1, 100)
-	if !ok {
-		if s.NArgs() >= 1 {
-			s.Errorf(ClassGeneral, "Invalid vrrp_down_timer_adverts [1:100] '%s'", s.Word(1).Text)
-		}
-		return
+	if v, ok := s.uintOr(1, 100, "Invalid vrrp_down_timer_adverts [1:100] '%s'"); ok {
+		g.DownTimerAdverts = uint32(v)
 	}
-	g.DownTimerAdverts = uint32(v)
 }
 
 // gdGarpInterval rejects 0 (the range starts at 1 µs), a classic of

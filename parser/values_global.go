@@ -17,6 +17,16 @@ func (s *stmt) optBool(format string) (val, ok bool) {
 	return false, false
 }
 
+// uintOr is uintValue with the handler's own message for a bad value
+// (format takes the word); a missing one is only uintValue's report.
+func (s *stmt) uintOr(min, max uint64, format string) (uint64, bool) {
+	v, ok := s.uintValue(1, min, max)
+	if !ok && s.NArgs() >= 1 {
+		s.Errorf(ClassGeneral, format, s.Word(1).Text)
+	}
+	return v, ok
+}
+
 // boolInto returns a handler that stores an optional BOOL with keepalived's
 // message for a bad word.
 func boolInto[T any](field func(*T) *bool, format string) func(*stmt, *T) {
