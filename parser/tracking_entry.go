@@ -10,8 +10,10 @@ import "fmt"
 //
 // keepalived resolves NAME while it parses, against the objects defined so
 // far in the file, so a vrrp_script written after the instance that tracks it
-// is "not found". These functions do the same by looking at what the decoder
-// has already put in Config.
+// is "not found". These functions do the same by comparing where the object
+// and the entry were written, so that a vrrp_instance's entries, which are
+// read during validation to keep their messages where they have always been,
+// see what a sync group's entries (read while parsing) see.
 
 // trackKind says which kind of object a tracking block refers to; it selects
 // the lookup, the weight range and keepalived's wording.

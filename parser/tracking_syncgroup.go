@@ -53,26 +53,16 @@ var syncGroupKeywords = table[SyncGroup]{
 	"group": {kind: valueBlock, handle: func(s *stmt, g *SyncGroup) {
 		readGroupList(s, &g.groupSet, &g.Group, "sync", g.Name)
 	}},
-	"track_interface": {kind: valueBlock, handle: func(s *stmt, g *SyncGroup) {
-		g.TrackInterfaces = appendTrackEntries(s, trackInterface, g.Name, g.TrackInterfaces)
-	}},
-	"track_script": {kind: valueBlock, handle: func(s *stmt, g *SyncGroup) {
-		g.TrackScripts = appendTrackEntries(s, trackScript, g.Name, g.TrackScripts)
-	}},
-	"track_file": {kind: valueBlock, handle: func(s *stmt, g *SyncGroup) {
-		g.TrackFiles = appendTrackEntries(s, trackFile, g.Name, g.TrackFiles)
-	}},
-	"track_process": {kind: valueBlock, handle: func(s *stmt, g *SyncGroup) {
-		g.TrackProcesses = appendTrackEntries(s, trackProcess, g.Name, g.TrackProcesses)
-	}},
-	"track_bfd": {kind: valueBlock, handle: func(s *stmt, g *SyncGroup) {
-		g.TrackBFDs = appendTrackEntries(s, trackBFD, g.Name, g.TrackBFDs)
-	}},
-	"notify_master": {handle: groupNotify("notify_master", func(g *SyncGroup) **Script { return &g.NotifyMaster })},
-	"notify_backup": {handle: groupNotify("notify_backup", func(g *SyncGroup) **Script { return &g.NotifyBackup })},
-	"notify_fault":  {handle: groupNotify("notify_fault", func(g *SyncGroup) **Script { return &g.NotifyFault })},
-	"notify_stop":   {handle: groupNotify("notify_stop", func(g *SyncGroup) **Script { return &g.NotifyStop })},
-	"notify":        {handle: groupNotify("notify", func(g *SyncGroup) **Script { return &g.Notify })},
+	"track_interface": {kind: valueBlock, handle: groupTrack(trackInterface, func(g *SyncGroup) *[]*TrackEntry { return &g.TrackInterfaces })},
+	"track_script":    {kind: valueBlock, handle: groupTrack(trackScript, func(g *SyncGroup) *[]*TrackEntry { return &g.TrackScripts })},
+	"track_file":      {kind: valueBlock, handle: groupTrack(trackFile, func(g *SyncGroup) *[]*TrackEntry { return &g.TrackFiles })},
+	"track_process":   {kind: valueBlock, handle: groupTrack(trackProcess, func(g *SyncGroup) *[]*TrackEntry { return &g.TrackProcesses })},
+	"track_bfd":       {kind: valueBlock, handle: groupTrack(trackBFD, func(g *SyncGroup) *[]*TrackEntry { return &g.TrackBFDs })},
+	"notify_master":   {handle: groupNotify("notify_master", func(g *SyncGroup) **Script { return &g.NotifyMaster })},
+	"notify_backup":   {handle: groupNotify("notify_backup", func(g *SyncGroup) **Script { return &g.NotifyBackup })},
+	"notify_fault":    {handle: groupNotify("notify_fault", func(g *SyncGroup) **Script { return &g.NotifyFault })},
+	"notify_stop":     {handle: groupNotify("notify_stop", func(g *SyncGroup) **Script { return &g.NotifyStop })},
+	"notify":          {handle: groupNotify("notify", func(g *SyncGroup) **Script { return &g.Notify })},
 	"smtp_alert": {handle: func(s *stmt, g *SyncGroup) {
 		v, ok := s.boolAt("Invalid vrrp_group smtp_alert parameter %s")
 		if !ok {
@@ -92,6 +82,15 @@ var syncGroupKeywords = table[SyncGroup]{
 		g.TrackingWeight = true
 	}},
 	"sync_group_tracking_weight": {handle: func(s *stmt, g *SyncGroup) { g.TrackingWeight = true }},
+}
+
+// groupTrack reads a tracking block into the list field names; a block
+// written twice adds to the same list, duplicates included in the check.
+func groupTrack(kind trackKind, field func(*SyncGroup) *[]*TrackEntry) func(*stmt, *SyncGroup) {
+	return func(s *stmt, g *SyncGroup) {
+		list := field(g)
+		*list = appendTrackEntries(s, kind, g.Name, *list)
+	}
 }
 
 func groupNotify(kw string, field func(*SyncGroup) **Script) func(*stmt, *SyncGroup) {
