@@ -166,14 +166,20 @@ func bfdAddr(text string) (netip.Addr, bool) {
 	return a.WithZone(""), true
 }
 
-func bfdNeighbor(s *stmt, b *BFDInstance) {
-	if b.dropped {
-		return
+// bfdArg is a BFD-side keyword with one value: the BFD process skips the
+// rest of a block after a malformed neighbour.
+func bfdArg(handle func(s *stmt, b *BFDInstance, text string)) func(*stmt, *BFDInstance) {
+	return func(s *stmt, b *BFDInstance) {
+		if b.dropped {
+			return
+		}
+		if text, ok := s.Need(1); ok {
+			handle(s, b, text)
+		}
 	}
-	text, ok := s.Need(1)
-	if !ok {
-		return
-	}
+}
+
+var bfdNeighbor = bfdArg(func(s *stmt, b *BFDInstance, text string) {
 	a, ok := bfdAddr(text)
 	if !ok {
 		// keepalived wrote "neighbour" here only when the address itself was
@@ -183,23 +189,16 @@ func bfdNeighbor(s *stmt, b *BFDInstance) {
 		return
 	}
 	b.NeighborIP = a
-}
+})
 
-func bfdSource(s *stmt, b *BFDInstance) {
-	if b.dropped {
-		return
-	}
-	text, ok := s.Need(1)
-	if !ok {
-		return
-	}
+var bfdSource = bfdArg(func(s *stmt, b *BFDInstance, text string) {
 	a, ok := bfdAddr(text)
 	if !ok {
 		s.ErrorAt(1, ClassGeneral, "Configuration error: BFD instance %s has malformed source address %s, ignoring", b.Name, text)
 		return
 	}
 	b.SourceIP = a
-}
+})
 
 // bfdRange is one millisecond interval's limits, in ms.
 type bfdRange struct {
@@ -215,14 +214,7 @@ var (
 
 // bfdInterval reads a decimal millisecond value with 3 decimals (µs).
 func bfdInterval(kw string, r *bfdRange) func(*stmt, *BFDInstance) {
-	return func(s *stmt, b *BFDInstance) {
-		if b.dropped {
-			return
-		}
-		text, ok := s.Need(1)
-		if !ok {
-			return
-		}
+	return bfdArg(func(s *stmt, b *BFDInstance, text string) {
 		v, ok := s.parseDecimal(1, text, r.min*1000, r.max*1000, 3)
 		if !ok {
 			s.ErrorAt(1, ClassGeneral, "Configuration error: BFD instance %s %s value %s is not valid (must be in range [%d-%d]), ignoring",
@@ -233,56 +225,35 @@ func bfdInterval(kw string, r *bfdRange) func(*stmt, *BFDInstance) {
 		if v > r.sensible*1000 {
 			s.Logf("Configuration warning: BFD instance %s %s value %s is larger than max sensible (%d)", b.Name, kw, text, r.sensible)
 		}
-	}
+	})
 }
 
-func bfdMultiplier(s *stmt, b *BFDInstance) {
-	if b.dropped {
-		return
-	}
-	text, ok := s.Need(1)
-	if !ok {
-		return
-	}
-	v, ok := s.parseUint(1, text, 1, 255, 10)
-	if !ok {
-		s.ErrorAt(1, ClassGeneral, "Configuration error: BFD instance %s multiplier value %s not valid (must be in range [1-255]), ignoring", b.Name, text)
-		return
-	}
-	b.Multiplier = uint(v)
+// bfdNumber reads a whole number; keepalived reads it unsigned unless the
+// range goes below 0, which changes its wording for a negative value.
+func bfdNumber(what string, min, max int64, set func(*BFDInstance, int64)) func(*stmt, *BFDInstance) {
+	return bfdArg(func(s *stmt, b *BFDInstance, text string) {
+		var v int64
+		ok := false
+		if min < 0 {
+			v, ok = s.parseInt(1, text, min, max, 10)
+		} else {
+			var u uint64
+			u, ok = s.parseUint(1, text, uint64(min), uint64(max), 10)
+			v = int64(u)
+		}
+		if !ok {
+			s.ErrorAt(1, ClassGeneral, "Configuration error: BFD instance %s %s value %s not valid (must be in range [%d-%d]), ignoring", b.Name, what, text, min, max)
+			return
+		}
+		set(b, v)
+	})
 }
 
-func bfdTTL(s *stmt, b *BFDInstance) {
-	if b.dropped {
-		return
-	}
-	text, ok := s.Need(1)
-	if !ok {
-		return
-	}
-	v, ok := s.parseUint(1, text, 1, 255, 10)
-	if !ok {
-		s.ErrorAt(1, ClassGeneral, "Configuration error: BFD instance %s ttl/hoplimit value %s not valid (must be in range [1-255]), ignoring", b.Name, text)
-		return
-	}
-	b.TTL = uint(v)
-}
-
-func bfdMaxHops(s *stmt, b *BFDInstance) {
-	if b.dropped {
-		return
-	}
-	text, ok := s.Need(1)
-	if !ok {
-		return
-	}
-	v, ok := s.parseInt(1, text, -1, 255, 10)
-	if !ok {
-		s.ErrorAt(1, ClassGeneral, "Configuration error: BFD instance %s max_hops value %s not valid (must be in range [-1-255]), ignoring", b.Name, text)
-		return
-	}
-	b.MaxHops = int(v)
-}
+var (
+	bfdMultiplier = bfdNumber("multiplier", 1, 255, func(b *BFDInstance, v int64) { b.Multiplier = uint(v) })
+	bfdTTL        = bfdNumber("ttl/hoplimit", 1, 255, func(b *BFDInstance, v int64) { b.TTL = uint(v) })
+	bfdMaxHops    = bfdNumber("max_hops", -1, 255, func(b *BFDInstance, v int64) { b.MaxHops = int(v) })
+)
 
 func bfdWeight(s *stmt, b *BFDInstance) {
 	text, ok := s.Need(1)
@@ -294,13 +265,7 @@ func bfdWeight(s *stmt, b *BFDInstance) {
 	} else {
 		s.ErrorAt(1, ClassGeneral, "Configuration error: BFD instance %s weight value %s not valid (must be in range [-253-253]), ignoring", b.Name, text)
 	}
-	if opt, ok := s.Arg(2); ok {
-		if opt == "reverse" {
-			b.Reverse = true
-		} else {
-			s.ErrorAt(2, ClassGeneral, "Configuration error: BFD instance %s unknown weight option %s", b.Name, opt)
-		}
-	}
+	s.weightReverse(&b.Reverse, "Configuration error: BFD instance", b.Name)
 }
 
 // validateBFD has nothing left to check: keepalived's BFD process checks

@@ -17,17 +17,13 @@ var httpKeywords = checkerTable(true, table[Checker]{
 		}
 	}},
 	"virtualhost": {handle: func(s *stmt, c *Checker) {
-		v, ok := s.Arg(1)
-		if !ok {
-			s.Errorf(ClassGeneral, "HTTP_GET virtualhost name missing")
-			return
+		if v, ok := s.argOr("HTTP_GET virtualhost name missing"); ok {
+			c.HTTP.Virtualhost = v
 		}
-		c.HTTP.Virtualhost = v
 	}},
 	"http_protocol": {handle: func(s *stmt, c *Checker) {
-		v, ok := s.Arg(1)
+		v, ok := s.argOr("Missing http_protocol version")
 		if !ok {
-			s.Errorf(ClassGeneral, "Missing http_protocol version")
 			return
 		}
 		switch v {
@@ -118,12 +114,9 @@ var urlKeywords = table[URLCheck]{
 		}
 	}},
 	"virtualhost": {handle: func(s *stmt, u *URLCheck) {
-		v, ok := s.Arg(1)
-		if !ok {
-			s.Errorf(ClassGeneral, "Missing HTTP_GET virtualhost name")
-			return
+		if v, ok := s.argOr("Missing HTTP_GET virtualhost name"); ok {
+			u.Virtualhost = v
 		}
-		u.Virtualhost = v
 	}},
 	"regex": {handle: func(s *stmt, u *URLCheck) {
 		words, ok := splitQuotedEscaped(s, s.Text())

@@ -125,21 +125,7 @@ var timingKeywords = table[Checker]{
 // is an SMTP host block while one is read.
 var connKeywords = table[Checker]{
 	"connect_ip": {handle: func(s *stmt, c *Checker) {
-		co := c.cur
-		text, ok := s.Need(1)
-		if !ok {
-			return
-		}
-		a, ok := parseSockAddr(text)
-		switch {
-		case !ok:
-			s.Errorf(ClassGeneral, "Invalid connect_ip address %s - ignoring", text)
-		case co.BindTo.IsValid() && co.BindTo.Is4() != a.Is4():
-			s.Errorf(ClassGeneral, "connect_ip address %s does not match address family of bindto - skipping", text)
-			co.ConnectIP = netip.Addr{}
-		default:
-			co.ConnectIP = a
-		}
+		connAddr(s, &c.cur.ConnectIP, c.cur.BindTo, "connect_ip", "bindto")
 	}},
 	"connect_port": {handle: func(s *stmt, c *Checker) {
 		if v, ok := checkerUint(s, 1, 65535, "Invalid checker connect_port '%s'"); ok {
@@ -147,21 +133,7 @@ var connKeywords = table[Checker]{
 		}
 	}},
 	"bindto": {handle: func(s *stmt, c *Checker) {
-		co := c.cur
-		text, ok := s.Need(1)
-		if !ok {
-			return
-		}
-		a, ok := parseSockAddr(text)
-		switch {
-		case !ok:
-			s.Errorf(ClassGeneral, "Invalid bindto address %s - ignoring", text)
-		case co.ConnectIP.IsValid() && co.ConnectIP.Is4() != a.Is4():
-			s.Errorf(ClassGeneral, "bindto address %s does not match address family of connect_ip - skipping", text)
-			co.BindTo = netip.Addr{}
-		default:
-			co.BindTo = a
-		}
+		connAddr(s, &c.cur.BindTo, c.cur.ConnectIP, "bindto", "connect_ip")
 	}},
 	"bind_port": {handle: func(s *stmt, c *Checker) {
 		if v, ok := checkerUint(s, 1, 65535, "Invalid checker bind_port '%s'"); ok {
@@ -189,6 +161,25 @@ var connKeywords = table[Checker]{
 			c.cur.FWMark = uint32(v)
 		}
 	}},
+}
+
+// connAddr reads connect_ip or bindto (kw) into dst; the two must be of
+// one family, and a mismatch clears dst as keepalived does.
+func connAddr(s *stmt, dst *netip.Addr, other netip.Addr, kw, otherKw string) {
+	text, ok := s.Need(1)
+	if !ok {
+		return
+	}
+	a, ok := parseSockAddr(text)
+	switch {
+	case !ok:
+		s.Errorf(ClassGeneral, "Invalid %s address %s - ignoring", kw, text)
+	case other.IsValid() && other.Is4() != a.Is4():
+		s.Errorf(ClassGeneral, "%s address %s does not match address family of %s - skipping", kw, text, otherKw)
+		*dst = netip.Addr{}
+	default:
+		*dst = a
+	}
 }
 
 // ifNameMax is IFNAMSIZ-1, the longest interface name Linux accepts.
@@ -227,17 +218,9 @@ func checkerTimer(s *stmt, min, max uint64, msg string) (Micros, bool) {
 
 // checkerBool reads an optional BOOL the way the checker handlers do: they
 // report their own message, not the generic one.
-func checkerBool(s *stmt, msg string) (bool, bool) {
-	text, present := s.Arg(1)
-	if !present {
-		return true, true
+func checkerBool(s *stmt, msg string) (val, ok bool) {
+	if val, ok = s.boolArg(1); !ok {
+		s.Errorf(ClassGeneral, msg, s.Word(1).Text)
 	}
-	switch text {
-	case "true", "on", "yes":
-		return true, true
-	case "false", "off", "no":
-		return false, true
-	}
-	s.Errorf(ClassGeneral, msg, text)
-	return false, false
+	return val, ok
 }

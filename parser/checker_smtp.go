@@ -5,12 +5,9 @@ const smtpDefaultHelo = "smtpchecker.keepalived.org"
 // smtpKeywords is the body of SMTP_CHECK, with the deprecated host blocks.
 var smtpKeywords = checkerTable(true, table[Checker]{
 	"helo_name": {handle: func(s *stmt, c *Checker) {
-		v, ok := s.Arg(1)
-		if !ok {
-			s.Errorf(ClassGeneral, "SMTP_CHECK helo name missing")
-			return
+		if v, ok := s.argOr("SMTP_CHECK helo name missing"); ok {
+			c.SMTP.HeloName = v
 		}
-		c.SMTP.HeloName = v
 	}},
 	"host": {kind: subBlock, handle: func(s *stmt, c *Checker) {
 		h := &CheckerConn{Pos: s.Pos()}

@@ -178,6 +178,24 @@ func (d *decoder) lintf(at Pos, format string, args ...any) {
 	d.report(Diagnostic{Pos: at, Severity: SeverityWarning, Own: true, Message: fmt.Sprintf(format, args...)})
 }
 
+// blockName is the name of a block that keepalived keeps once per name
+// (vrrp_instance, vrrp_sync_group, track_group): false means the block is
+// skipped, after noName or dupFormat (which takes the name) is reported.
+func blockName[T any](s *stmt, have []*T, nameOf func(*T) string, noName, dupFormat string) (string, bool) {
+	if s.NArgs() != 1 {
+		s.Errorf(ClassGeneral, "%s", noName)
+		return "", false
+	}
+	name := s.Word(1).Text
+	for _, x := range have {
+		if nameOf(x) == name {
+			s.Errorf(ClassGeneral, dupFormat, name)
+			return "", false
+		}
+	}
+	return name, true
+}
+
 // decodeBlock dispatches each statement of a block through its table, with
 // keepalived's rules for unknown keywords and misplaced braces.
 func decodeBlock[T any](d *decoder, nodes []*Node, tbl table[T], t *T) {

@@ -212,32 +212,17 @@ func gdLVSSyncDaemon(s *stmt, g *GlobalDefs) {
 }
 
 func gdNFTablesIPVS(s *stmt, g *GlobalDefs) {
-	if g.NFTablesIPVS != "" {
-		s.Errorf(ClassGeneral, "ipvs nftables already specified - ignoring")
-		return
+	if name, ok := nftTable(s, "ipvs nftables", g.NFTablesIPVS, "keepalived_ipvs"); ok {
+		g.NFTablesIPVS = name
+		g.NFTablesIPVSPriority = -1
+		g.NFTablesIPVSStartFwmark = 1000
 	}
-	name := "keepalived_ipvs"
-	if v, ok := s.Arg(1); ok {
-		if len(v) >= nftTableMaxNameLen {
-			s.Errorf(ClassGeneral, "ipvs nftables table name too long - ignoring")
-			return
-		}
-		name = v
-	}
-	g.NFTablesIPVS = name
-	g.NFTablesIPVSPriority = -1
-	g.NFTablesIPVSStartFwmark = 1000
 }
 
 func gdNFTablesIPVSPriority(s *stmt, g *GlobalDefs) {
-	v, ok := s.intValue(1, math.MinInt32, math.MaxInt32)
-	if !ok {
-		if s.NArgs() >= 1 {
-			s.Errorf(ClassInvalidNumber, "invalid ipvs nftables chain priority '%s'", s.Word(1).Text)
-		}
-		return
+	if v, ok := nftPriority(s, "ipvs nftables"); ok {
+		g.NFTablesIPVSPriority = v
 	}
-	g.NFTablesIPVSPriority = int(v)
 }
 
 func gdNFTablesIPVSStartFwmark(s *stmt, g *GlobalDefs) {

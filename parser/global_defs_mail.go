@@ -85,21 +85,15 @@ func optBoolPtr(field func(*GlobalDefs) **bool, format string) func(*stmt, *Glob
 }
 
 func gdRouterID(s *stmt, g *GlobalDefs) {
-	v, ok := s.Arg(1)
-	if !ok {
-		s.Errorf(ClassGeneral, "routerid name missing - ignoring")
-		return
+	if v, ok := s.argOr("routerid name missing - ignoring"); ok {
+		g.RouterID, g.RouterIDSet = v, true
 	}
-	g.RouterID, g.RouterIDSet = v, true
 }
 
 func gdEmailFrom(s *stmt, g *GlobalDefs) {
-	v, ok := s.Arg(1)
-	if !ok {
-		s.Errorf(ClassGeneral, "emailfrom missing - ignoring")
-		return
+	if v, ok := s.argOr("emailfrom missing - ignoring"); ok {
+		g.NotificationEmailFrom = v
 	}
-	g.NotificationEmailFrom = v
 }
 
 func gdSMTPHelo(s *stmt, g *GlobalDefs) {

@@ -82,12 +82,9 @@ func gdSNMPSocket(s *stmt, g *GlobalDefs) {
 }
 
 func gdDBusServiceName(s *stmt, g *GlobalDefs) {
-	v, ok := s.Arg(1)
-	if !ok {
-		s.Errorf(ClassGeneral, "dbus_service_name missing - ignoring")
-		return
+	if v, ok := s.argOr("dbus_service_name missing - ignoring"); ok {
+		g.DBusServiceName = v
 	}
-	g.DBusServiceName = v
 }
 
 // gdNotifyFIFO reads `PATH [USER [GROUP]]`. keepalived only logs an

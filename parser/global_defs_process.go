@@ -282,14 +282,9 @@ func gdMinAutoPriorityDelay(s *stmt, g *GlobalDefs) {
 }
 
 func gdRandomSeed(s *stmt, g *GlobalDefs) {
-	v, ok := s.uintValue(1, 0, math.MaxUint32)
-	if !ok {
-		if s.NArgs() >= 1 {
-			s.Errorf(ClassGeneral, "random_seed %s invalid", s.Word(1).Text)
-		}
-		return
+	if v, ok := s.uintOr(0, math.MaxUint32, "random_seed %s invalid"); ok {
+		g.RandomSeed, g.RandomSeedSet = uint32(v), true
 	}
-	g.RandomSeed, g.RandomSeedSet = uint32(v), true
 }
 
 var umaskBits = []struct {

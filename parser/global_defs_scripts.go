@@ -115,9 +115,8 @@ func gdParentScriptTimeout(startup bool) func(*stmt, *GlobalDefs) {
 // group exist is the security pass's question ("Error setting global
 // script uid/gid"), asked once all scripts are known.
 func gdScriptUser(s *stmt, g *GlobalDefs) {
-	user, ok := s.Arg(1)
+	user, ok := s.argOr("No script username specified")
 	if !ok {
-		s.Errorf(ClassGeneral, "No script username specified")
 		return
 	}
 	group, _ := s.Arg(2)

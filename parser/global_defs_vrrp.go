@@ -152,12 +152,9 @@ func gdDynamicInterfaces(s *stmt, g *GlobalDefs) {
 }
 
 func gdDefaultInterface(s *stmt, g *GlobalDefs) {
-	v, ok := s.Arg(1)
-	if !ok {
-		s.Errorf(ClassGeneral, "default_interface requires interface name")
-		return
+	if v, ok := s.argOr("default_interface requires interface name"); ok {
+		g.DefaultInterface = v
 	}
-	g.DefaultInterface = v
 }
 
 func gdMcastGroup(v6 bool) func(*stmt, *GlobalDefs) {
@@ -244,25 +241,15 @@ func gdGarpRefresh(s *stmt, g *GlobalDefs) {
 }
 
 func gdGarpLowerPrioRepeat(s *stmt, g *GlobalDefs) {
-	v, ok := s.uintValue(1, 0, math.MaxInt32)
-	if !ok {
-		if s.NArgs() >= 1 {
-			s.Errorf(ClassGeneral, "Invalid vrrp_garp_lower_prio_repeat '%s'", s.Word(1).Text)
-		}
-		return
+	if v, ok := s.uintOr(0, math.MaxInt32, "Invalid vrrp_garp_lower_prio_repeat '%s'"); ok {
+		g.GarpLowerPrioRepeat, g.GarpLowerPrioRepeatSet = uint32(v), true
 	}
-	g.GarpLowerPrioRepeat, g.GarpLowerPrioRepeatSet = uint32(v), true
 }
 
 func gdDownTimerAdverts(s *stmt, g *GlobalDefs) {
-	v, ok := s.uintValue(1, 1, 100)
-	if !ok {
-		if s.NArgs() >= 1 {
-			s.Errorf(ClassGeneral, "Invalid vrrp_down_timer_adverts [1:100] '%s'", s.Word(1).Text)
-		}
-		return
+	if v, ok := s.uintOr(1, 100, "Invalid vrrp_down_timer_adverts [1:100] '%s'"); ok {
+		g.DownTimerAdverts = uint32(v)
 	}
-	g.DownTimerAdverts = uint32(v)
 }
 
 // gdGarpInterval rejects 0 (the range starts at 1 µs), a classic of
@@ -348,31 +335,44 @@ func gdVRRPIPTables(s *stmt, g *GlobalDefs) {
 }
 
 func gdNFTables(s *stmt, g *GlobalDefs) {
-	if g.NFTables != "" {
-		s.Errorf(ClassGeneral, "nftables already specified - ignoring")
-		return
+	if name, ok := nftTable(s, "nftables", g.NFTables, "keepalived"); ok {
+		g.NFTables = name
+		g.NFTablesPriority = -1
 	}
-	name := "keepalived"
-	if v, ok := s.Arg(1); ok {
-		if len(v) >= nftTableMaxNameLen {
-			s.Errorf(ClassGeneral, "nftables table name too long - ignoring")
-			return
-		}
-		name = v
-	}
-	g.NFTables = name
-	g.NFTablesPriority = -1
 }
 
 func gdNFTablesPriority(s *stmt, g *GlobalDefs) {
-	v, ok := s.intValue(1, math.MinInt32, math.MaxInt32)
-	if !ok {
-		if s.NArgs() >= 1 {
-			s.Errorf(ClassInvalidNumber, "invalid nftables chain priority '%s'", s.Word(1).Text)
-		}
-		return
+	if v, ok := nftPriority(s, "nftables"); ok {
+		g.NFTablesPriority = v
 	}
-	g.NFTablesPriority = int(v)
+}
+
+// nftTable reads `nftables [NAME]` or `nftables_ipvs [NAME]`; what is how
+// keepalived names the option in its messages, have the name already set.
+func nftTable(s *stmt, what, have, def string) (string, bool) {
+	if have != "" {
+		s.Errorf(ClassGeneral, "%s already specified - ignoring", what)
+		return "", false
+	}
+	name, ok := s.Arg(1)
+	if !ok {
+		return def, true
+	}
+	if len(name) >= nftTableMaxNameLen {
+		s.Errorf(ClassGeneral, "%s table name too long - ignoring", what)
+		return "", false
+	}
+	return name, true
+}
+
+// nftPriority reads a chain priority; a missing value is only the
+// missing-parameter report.
+func nftPriority(s *stmt, what string) (int, bool) {
+	v, ok := s.intValue(1, math.MinInt32, math.MaxInt32)
+	if !ok && s.NArgs() >= 1 {
+		s.Errorf(ClassInvalidNumber, "invalid %s chain priority '%s'", what, s.Word(1).Text)
+	}
+	return int(v), ok
 }
 
 // gdRxBufsPolicy keeps keepalived's quirk: a size is always read from the

@@ -118,14 +118,9 @@ func rootInstance(s *stmt, c *Config) {
 }
 
 func rootChildWaitTime(s *stmt, c *Config) {
-	v, ok := s.uintValue(1, 0, math.MaxUint32)
-	if !ok {
-		if s.NArgs() >= 1 {
-			s.Errorf(ClassGeneral, "Invalid child_wait_time %s", s.Word(1).Text)
-		}
-		return
+	if v, ok := s.uintOr(0, math.MaxUint32, "Invalid child_wait_time %s"); ok {
+		c.Root.ChildWaitTime = Micros(v) * second
 	}
-	c.Root.ChildWaitTime = Micros(v) * second
 }
 
 // applyGlobalDefaults sets what keepalived's alloc_global_data sets before

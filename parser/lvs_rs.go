@@ -64,16 +64,9 @@ func decodeRealServer(s *stmt, vs *VirtualServer) {
 }
 
 func rsWeight(s *stmt, rs *RealServer) {
-	text, ok := s.Need(1)
-	if !ok {
-		return
+	if v, ok := s.uintArg(0, ipvsWeightLimit, "Real server weight %s is outside range 0-%d"); ok {
+		rs.Weight, rs.WeightSet = uint32(v), true
 	}
-	v, ok := s.parseUint(1, text, 0, ipvsWeightLimit, 10)
-	if !ok {
-		s.ErrorAt(1, ClassGeneral, "Real server weight %s is outside range 0-%d", text, ipvsWeightLimit)
-		return
-	}
-	rs.Weight, rs.WeightSet = uint32(v), true
 }
 
 func rsMethod(s *stmt, rs *RealServer) {
@@ -96,19 +89,15 @@ func rsThreshold(s *stmt, dst *uint32, kw string) {
 }
 
 func rsBool(s *stmt, dst, set *bool, format string) {
-	v, ok := s.boolArg(1)
+	v, ok := s.boolAt(format)
 	if !ok {
-		s.ErrorAt(1, ClassGeneral, format, s.Word(1).Text)
 		return
 	}
 	*dst, *set = v, true
 }
 
 func rsVirtualHost(s *stmt, rs *RealServer) {
-	v, ok := s.Arg(1)
-	if !ok {
-		s.Errorf(ClassGeneral, "real server virtualhost missing")
-		return
+	if v, ok := s.argOr("real server virtualhost missing"); ok {
+		rs.VirtualHost = v
 	}
-	rs.VirtualHost = v
 }

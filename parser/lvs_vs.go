@@ -291,21 +291,17 @@ func vsProtocol(s *stmt, vs *VirtualServer) {
 }
 
 func vsSMTPAlert(s *stmt, vs *VirtualServer) {
-	v, ok := s.boolArg(1)
+	v, ok := s.boolAt("Invalid virtual_server smtp_alert parameter %s")
 	if !ok {
-		s.ErrorAt(1, ClassGeneral, "Invalid virtual_server smtp_alert parameter %s", s.Word(1).Text)
 		return
 	}
 	vs.SMTPAlert, vs.SMTPAlertSet = v, true
 }
 
 func vsVirtualHost(s *stmt, vs *VirtualServer) {
-	v, ok := s.Arg(1)
-	if !ok {
-		s.Errorf(ClassGeneral, "virtual server virtualhost missing")
-		return
+	if v, ok := s.argOr("virtual server virtualhost missing"); ok {
+		vs.VirtualHost = v
 	}
-	vs.VirtualHost = v
 }
 
 func snmpName(s *stmt, dst *string, who string) {
@@ -351,29 +347,15 @@ func vsQuorum(s *stmt, vs *VirtualServer) {
 }
 
 func vsHysteresis(s *stmt, vs *VirtualServer) {
-	text, ok := s.Need(1)
-	if !ok {
-		return
+	if v, ok := s.uintArg(0, math.MaxUint32, "Hysteresis %s must be in [0, %d] - ignoring"); ok {
+		vs.Hysteresis = uint32(v)
 	}
-	v, ok := s.parseUint(1, text, 0, math.MaxUint32, 10)
-	if !ok {
-		s.ErrorAt(1, ClassGeneral, "Hysteresis %s must be in [0, %d] - ignoring", text, uint32(math.MaxUint32))
-		return
-	}
-	vs.Hysteresis = uint32(v)
 }
 
 func vsWeight(s *stmt, vs *VirtualServer) {
-	text, ok := s.Need(1)
-	if !ok {
-		return
+	if v, ok := s.uintArg(1, ipvsWeightLimit, "Virtual server weight %s is outside range 1-%d"); ok {
+		vs.Weight = uint32(v)
 	}
-	v, ok := s.parseUint(1, text, 1, ipvsWeightLimit, 10)
-	if !ok {
-		s.ErrorAt(1, ClassGeneral, "Virtual server weight %s is outside range 1-%d", text, ipvsWeightLimit)
-		return
-	}
-	vs.Weight = uint32(v)
 }
 
 // vsSorryServer reads `sorry_server IP [PORT]`. It takes the virtual

@@ -1,5 +1,7 @@
 package parser
 
+import "fmt"
+
 // Tracking entries are the lines of the track_interface, track_script,
 // track_file, track_process and track_bfd blocks of a vrrp_instance or a
 // vrrp_sync_group (config-keywords §11.5):
@@ -8,8 +10,10 @@ package parser
 //
 // keepalived resolves NAME while it parses, against the objects defined so
 // far in the file, so a vrrp_script written after the instance that tracks it
-// is "not found". These functions do the same by looking at what the decoder
-// has already put in Config.
+// is "not found". These functions do the same by comparing where the object
+// and the entry were written, so that a vrrp_instance's entries, which are
+// read during validation to keep their messages where they have always been,
+// see what a sync group's entries (read while parsing) see.
 
 // trackKind says which kind of object a tracking block refers to; it selects
 // the lookup, the weight range and keepalived's wording.
@@ -44,7 +48,8 @@ type TrackEntry struct {
 // allocation functions are copies of one another with small differences in
 // range, wording and in what a bad option does to the entry.
 type trackRule struct {
-	noun string // "track script" etc., in "(%s) <noun> %s not found"
+	noun string // "track_script" etc., in "(%s) duplicate <noun> %s"
+	what string // "track script" etc., in "not found" and "weight without value"
 	// min and max bound `weight`; fold254 accepts ±254 and turns it into
 	// ±253 with an error (interfaces and scripts).
 	min, max int64
@@ -54,14 +59,38 @@ type trackRule struct {
 	// badOptionDrops: an unknown 4th word drops the entry instead of only
 	// being reported (files and BFD).
 	badOptionDrops bool
+	// keepalived's wording for an unknown 2nd word, a bad weight and an
+	// unknown 4th word: %[1]s is the name, %[2]s the offending word. It
+	// differs per kind, down to the "track_interace" misspelling.
+	badOption, badWeight, badReverse string
 }
 
 var trackRules = [...]trackRule{
-	trackInterface: {noun: "track_interface", min: -254, max: 254, fold254: true},
-	trackScript:    {noun: "track_script", min: -254, max: 254, fold254: true, noreverse: true},
-	trackFile:      {noun: "track_file", min: -254, max: 254, noreverse: true, badOptionDrops: true},
-	trackProcess:   {noun: "track_process", min: -254, max: 254, noreverse: true},
-	trackBFD:       {noun: "track_bfd", min: -253, max: 253, noreverse: true, badOptionDrops: true},
+	trackInterface: {noun: "track_interface", what: "track_interface", min: -254, max: 254, fold254: true,
+		badOption:  "unknown track_interface %[1]s option %[2]s - ignoring",
+		badWeight:  "weight %[2]s for %[1]s must be between [-253..253] inclusive. Ignoring...",
+		badReverse: "unknown track_interace %[1]s weight option %[2]s - ignoring"},
+	trackScript: {noun: "track_script", what: "track script", min: -254, max: 254, fold254: true, noreverse: true,
+		badOption:  "unknown track script option %[2]s - ignoring",
+		badWeight:  "track script %[1]s: weight must be between [-253..253] inclusive, ignoring...",
+		badReverse: "unknown track_script %[1]s weight option %[2]s - ignoring"},
+	trackFile: {noun: "track_file", what: "track file", min: -254, max: 254, noreverse: true, badOptionDrops: true,
+		badOption:  "unknown track file option %[2]s - ignoring",
+		badWeight:  "weight for track file %[1]s must be in [-254..254] inclusive. Ignoring...",
+		badReverse: "unknown track file %[1]s weight option %[2]s - ignoring"},
+	trackProcess: {noun: "track_process", what: "track process", min: -254, max: 254, noreverse: true,
+		badOption:  "unknown track process option %[2]s - ignoring",
+		badWeight:  "weight for track process %[1]s must be in [-254..254] inclusive. Ignoring...",
+		badReverse: "unknown track_process %[1]s weight option %[2]s - ignoring"},
+	trackBFD: {noun: "track_bfd", what: "track bfd", min: -253, max: 253, noreverse: true, badOptionDrops: true,
+		badOption:  "unknown track bfd %[1]s option %[2]s - ignoring",
+		badWeight:  "weight for track bfd %[1]s must be in [-253..253] inclusive. Ignoring...",
+		badReverse: "unknown track bfd %[1]s weight option %[2]s - ignoring"},
+}
+
+// reportf reports a message of the rule's about the entry name.
+func (rule *trackRule) reportf(e *stmt, word int, owner, format, name, text string) {
+	e.ErrorAt(word, ClassGeneral, "(%s) %s", owner, fmt.Sprintf(format, name, text))
 }
 
 // parseTrackEntries reads a tracking value block for the vrrp_instance being
@@ -82,7 +111,13 @@ func parseTrackEntries(s *stmt, kind trackKind) []*TrackEntry {
 // sync group named owner and appends its valid entries to have, reporting
 // duplicates of entries already there as keepalived does.
 func appendTrackEntries(s *stmt, kind trackKind, owner string, have []*TrackEntry) []*TrackEntry {
-	for _, e := range s.entries() {
+	return appendTrackLines(s.entries(), kind, owner, have)
+}
+
+// appendTrackLines is appendTrackEntries for lines already taken out of
+// their block, as a vrrp_instance keeps them until validation.
+func appendTrackLines(lines []*stmt, kind trackKind, owner string, have []*TrackEntry) []*TrackEntry {
+	for _, e := range lines {
 		if te := parseTrackEntry(e, kind, owner, have); te != nil {
 			have = append(have, te)
 		}
@@ -108,16 +143,16 @@ func parseTrackEntry(e *stmt, kind trackKind, owner string, have []*TrackEntry) 
 		return te
 	}
 	if opt, _ := e.Arg(1); opt != "weight" {
-		e.ErrorAt(1, ClassGeneral, "(%s) %s", owner, unknownTrackOption(kind, name, opt))
+		rule.reportf(e, 1, owner, rule.badOption, name, opt)
 		return nil
 	}
 	if e.NArgs() == 1 {
-		e.Errorf(ClassGeneral, "(%s) weight without value specified for %s %s - ignoring", owner, trackNoun(kind), name)
+		e.ErrorAt(1, ClassGeneral, "(%s) weight without value specified for %s %s - ignoring", owner, rule.what, name)
 		return nil
 	}
 	text, _ := e.Arg(2)
 	if w, ok := e.parseInt(2, text, rule.min, rule.max, 10); !ok {
-		e.ErrorAt(2, ClassGeneral, "(%s) %s", owner, badTrackWeight(kind, name, text))
+		rule.reportf(e, 2, owner, rule.badWeight, name, text)
 	} else {
 		if rule.fold254 && (w == 254 || w == -254) {
 			e.ErrorAt(2, ClassGeneral, "(%s) weight for %s cannot be +/-254. Setting to +/-253", owner, name)
@@ -134,7 +169,7 @@ func parseTrackEntry(e *stmt, kind trackKind, owner string, have []*TrackEntry) 
 		case opt == "noreverse" && rule.noreverse:
 			te.Reverse = false
 		default:
-			e.ErrorAt(3, ClassGeneral, "(%s) %s", owner, unknownTrackWeightOption(kind, name, opt))
+			rule.reportf(e, 3, owner, rule.badReverse, name, opt)
 			if rule.badOptionDrops {
 				return nil
 			}
@@ -145,101 +180,82 @@ func parseTrackEntry(e *stmt, kind trackKind, owner string, have []*TrackEntry) 
 
 // resolveTracked finds the object an entry names and fills in its default
 // weight; it reports and returns false when keepalived would not find it.
+// keepalived looks names up while parsing, so an object defined after the
+// entry is not found even when validation (which reads a vrrp_instance's
+// entries) already has it.
 func (d *decoder) resolveTracked(e *stmt, kind trackKind, owner string, te *TrackEntry) bool {
 	name := te.Name
+	at := -1
+	before := func(p Pos) bool {
+		if at < 0 {
+			at = d.lineIndex(te.Pos)
+		}
+		return d.lineIndex(p) < at
+	}
 	switch kind {
 	case trackInterface:
-		if d.interfaceKnown(name) {
+		if lookupInterface(d, name) {
 			return true
 		}
 		e.Errorf(ClassGeneral, "(%s) tracked interface %s doesn't exist", owner, name)
 		return false
 	case trackScript:
 		for _, sc := range d.cfg.VRRPScripts {
-			if sc.Name == name {
+			if sc.Name == name && before(sc.Pos) {
 				te.Weight, te.Reverse = sc.Weight, sc.Reverse
 				return true
 			}
 		}
 	case trackFile:
 		for _, tf := range d.cfg.TrackFiles {
-			if tf.Name == name {
+			if tf.Name == name && before(tf.Pos) {
 				te.Weight, te.Reverse = tf.Weight, tf.Reverse
 				return true
 			}
 		}
 	case trackProcess:
 		for _, tp := range d.cfg.TrackProcesses {
-			if tp.Name == name {
+			if tp.Name == name && before(tp.Pos) {
 				te.Weight, te.Reverse = tp.Weight, tp.Reverse
 				return true
 			}
 		}
 	case trackBFD:
 		for _, b := range d.cfg.BFDInstances {
-			if b.Name == name && b.vrrpKnows() {
+			if b.Name == name && b.vrrpKnows() && before(b.Pos) {
 				te.Weight, te.Reverse = b.Weight, b.Reverse
 				return true
 			}
 		}
 	}
-	e.Errorf(ClassGeneral, "(%s) %s %s not found, ignoring...", owner, trackNoun(kind), name)
+	e.Errorf(ClassGeneral, "(%s) %s %s not found, ignoring...", owner, trackRules[kind].what, name)
 	return false
 }
 
-// trackNoun is the object's name in keepalived's "not found" and "weight
-// without value" messages.
-func trackNoun(kind trackKind) string {
-	switch kind {
-	case trackInterface:
-		return "track_interface"
-	case trackScript:
-		return "track script"
-	case trackFile:
-		return "track file"
-	case trackProcess:
-		return "track process"
+// lineIndex is the place of a keyword in the whole configuration (across
+// included files), or past the end when the position is unknown.
+func (d *decoder) lineIndex(p Pos) int {
+	for i := range d.src.Lines {
+		l := &d.src.Lines[i]
+		if len(l.Words) > 0 && l.Words[0].Pos == p {
+			return i
+		}
 	}
-	return "track bfd"
+	return len(d.src.Lines)
 }
 
-// The three helpers below keep keepalived's wording, which differs per kind
-// (including its "track_interace" misspelling).
-
-func unknownTrackOption(kind trackKind, name, opt string) string {
-	switch kind {
-	case trackInterface:
-		return "unknown track_interface " + name + " option " + opt + " - ignoring"
-	case trackBFD:
-		return "unknown track bfd " + name + " option " + opt + " - ignoring"
+// deferTrackBlock keeps a vrrp_instance's track_script, track_file,
+// track_process or track_bfd lines for resolveInstanceTracking, so that
+// their messages come out in the VRRP pass's validation, as they always have.
+func deferTrackBlock(kind trackKind) func(*stmt, *VRRPInstance) {
+	return func(s *stmt, vi *VRRPInstance) {
+		vi.trackLines[kind] = append(vi.trackLines[kind], s.entries()...)
 	}
-	return "unknown " + trackNoun(kind) + " option " + opt + " - ignoring"
 }
 
-func badTrackWeight(kind trackKind, name, text string) string {
-	switch kind {
-	case trackInterface:
-		return "weight " + text + " for " + name + " must be between [-253..253] inclusive. Ignoring..."
-	case trackScript:
-		return "track script " + name + ": weight must be between [-253..253] inclusive, ignoring..."
-	case trackFile:
-		return "weight for track file " + name + " must be in [-254..254] inclusive. Ignoring..."
-	case trackProcess:
-		return "weight for track process " + name + " must be in [-254..254] inclusive. Ignoring..."
-	}
-	return "weight for track bfd " + name + " must be in [-253..253] inclusive. Ignoring..."
-}
-
-func unknownTrackWeightOption(kind trackKind, name, opt string) string {
-	switch kind {
-	case trackInterface:
-		return "unknown track_interace " + name + " weight option " + opt + " - ignoring"
-	case trackScript:
-		return "unknown track_script " + name + " weight option " + opt + " - ignoring"
-	case trackFile:
-		return "unknown track file " + name + " weight option " + opt + " - ignoring"
-	case trackProcess:
-		return "unknown track_process " + name + " weight option " + opt + " - ignoring"
-	}
-	return "unknown track bfd " + name + " weight option " + opt + " - ignoring"
+func resolveInstanceTracking(d *decoder, vi *VRRPInstance) {
+	vi.TrackScripts = appendTrackLines(vi.trackLines[trackScript], trackScript, vi.Name, nil)
+	vi.TrackFiles = appendTrackLines(vi.trackLines[trackFile], trackFile, vi.Name, nil)
+	vi.TrackProcesses = appendTrackLines(vi.trackLines[trackProcess], trackProcess, vi.Name, nil)
+	vi.TrackBFDs = appendTrackLines(vi.trackLines[trackBFD], trackBFD, vi.Name, nil)
 }

@@ -70,13 +70,7 @@ var trackFileKeywords = table[TrackFile]{
 		} else {
 			s.ErrorAt(1, ClassGeneral, "Weight (%s) for track_file %s must be between [-254..254] inclusive. Ignoring...", text, tf.Name)
 		}
-		if opt, ok := s.Arg(2); ok {
-			if opt == "reverse" {
-				tf.Reverse = true
-			} else {
-				s.ErrorAt(2, ClassGeneral, "track_file %s unknown weight option %s", tf.Name, opt)
-			}
-		}
+		s.weightReverse(&tf.Reverse, "track_file", tf.Name)
 	}},
 	"init_file": {handle: func(s *stmt, tf *TrackFile) {
 		tf.InitFile, tf.InitValue = true, 0

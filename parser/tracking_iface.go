@@ -91,16 +91,10 @@ func decodeUpDownDelays(s *stmt, c *Config) {
 }
 
 func decodeTrackGroup(s *stmt, c *Config) {
-	if s.NArgs() != 1 {
-		s.Errorf(ClassGeneral, "track_group must have a name - skipping")
+	name, ok := blockName(s, c.TrackGroups, func(g *TrackGroup) string { return g.Name },
+		"track_group must have a name - skipping", "track_group %s already defined")
+	if !ok {
 		return
-	}
-	name, _ := s.Arg(1)
-	for _, g := range c.TrackGroups {
-		if g.Name == name {
-			s.Errorf(ClassGeneral, "track_group %s already defined", name)
-			return
-		}
 	}
 	g := &TrackGroup{Name: name, Pos: s.Pos()}
 	c.TrackGroups = append(c.TrackGroups, g)
@@ -109,19 +103,25 @@ func decodeTrackGroup(s *stmt, c *Config) {
 
 var trackGroupKeywords = table[TrackGroup]{
 	"group": {kind: valueBlock, handle: func(s *stmt, g *TrackGroup) {
-		if g.groupSet {
-			// keepalived's wording, copied from the sync group handler.
-			s.Errorf(ClassGeneral, "Group list already specified for sync group %s", g.Name)
-			return
-		}
-		g.groupSet = true
-		for _, w := range s.words() {
-			g.Group = append(g.Group, w.Text)
-		}
-		if len(g.Group) == 0 {
-			s.Errorf(ClassGeneral, "Warning - track group %s has empty group block", g.Name)
-		}
+		readGroupList(s, &g.groupSet, &g.Group, "track", g.Name)
 	}},
+}
+
+// readGroupList reads the `group` block of a sync group or a track group
+// (kind is "sync" or "track"). keepalived's track group handler is a copy
+// of the sync group's, so a repeated block is a "sync group" in both.
+func readGroupList(s *stmt, set *bool, group *[]string, kind, name string) {
+	if *set {
+		s.Errorf(ClassGeneral, "Group list already specified for sync group %s", name)
+		return
+	}
+	*set = true
+	for _, w := range s.words() {
+		*group = append(*group, w.Text)
+	}
+	if len(*group) == 0 {
+		s.Errorf(ClassGeneral, "Warning - %s group %s has empty group block", kind, name)
+	}
 }
 
 // validateTrackGroups resolves the members; keepalived only logs what it

@@ -94,13 +94,7 @@ var trackProcessKeywords = table[TrackProcess]{
 			s.ErrorAt(1, ClassGeneral, "Weight (%s) for vrrp_track_process %s must be between [-254..254] inclusive. Ignoring...", text, tp.Name)
 			return
 		}
-		if opt, ok := s.Arg(2); ok {
-			if opt == "reverse" {
-				tp.Reverse = true
-			} else {
-				s.ErrorAt(2, ClassGeneral, "vrrp_track_process %s unknown weight option %s", tp.Name, opt)
-			}
-		}
+		s.weightReverse(&tp.Reverse, "vrrp_track_process", tp.Name)
 		tp.Weight = int(v)
 	}},
 	"quorum": {handle: func(s *stmt, tp *TrackProcess) {

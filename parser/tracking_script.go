@@ -29,6 +29,18 @@ type VRRPScript struct {
 	InitFail bool `json:"init_fail,omitempty"`
 }
 
+// weightReverse reads the word after a tracked object's `weight W`: only
+// `reverse` is known. what leads keepalived's message for another word.
+func (s *stmt) weightReverse(reverse *bool, what, name string) {
+	switch opt, ok := s.Arg(2); {
+	case !ok:
+	case opt == "reverse":
+		*reverse = true
+	default:
+		s.ErrorAt(2, ClassGeneral, "%s %s unknown weight option %s", what, name, opt)
+	}
+}
+
 // maxScriptSeconds is keepalived's UINT_MAX / TIMER_HZ.
 const maxScriptSeconds = 4294
 
@@ -118,13 +130,7 @@ var vrrpScriptKeywords = table[VRRPScript]{
 		} else {
 			s.ErrorAt(1, ClassGeneral, "vrrp_script %s weight %s must be in [-253, 253]", vs.Name, text)
 		}
-		if opt, ok := s.Arg(2); ok {
-			if opt == "reverse" {
-				vs.Reverse = true
-			} else {
-				s.ErrorAt(2, ClassGeneral, "vrrp_script %s unknown weight option %s", vs.Name, opt)
-			}
-		}
+		s.weightReverse(&vs.Reverse, "vrrp_script", vs.Name)
 	}},
 	"rise": {handle: func(s *stmt, vs *VRRPScript) { vs.Rise = scriptCount(s, vs, "rise") }},
 	"fall": {handle: func(s *stmt, vs *VRRPScript) { vs.Fall = scriptCount(s, vs, "fall") }},

@@ -36,17 +36,11 @@ type SyncGroup struct {
 }
 
 func decodeSyncGroup(s *stmt, c *Config) {
-	if s.NArgs() != 1 {
-		// keepalived skips the whole block, so nothing inside is reported.
-		s.Errorf(ClassGeneral, "vrrp_sync_group must have a name - skipping")
+	// keepalived skips the whole block, so nothing inside is reported.
+	name, ok := blockName(s, c.SyncGroups, func(g *SyncGroup) string { return g.Name },
+		"vrrp_sync_group must have a name - skipping", "vrrp sync group %s already defined")
+	if !ok {
 		return
-	}
-	name, _ := s.Arg(1)
-	for _, g := range c.SyncGroups {
-		if g.Name == name {
-			s.Errorf(ClassGeneral, "vrrp sync group %s already defined", name)
-			return
-		}
 	}
 	g := &SyncGroup{Name: name, Pos: s.Pos()}
 	// Appended first: the tracking entries and messages refer to it while
@@ -57,52 +51,28 @@ func decodeSyncGroup(s *stmt, c *Config) {
 
 var syncGroupKeywords = table[SyncGroup]{
 	"group": {kind: valueBlock, handle: func(s *stmt, g *SyncGroup) {
-		if g.groupSet {
-			s.Errorf(ClassGeneral, "Group list already specified for sync group %s", g.Name)
-			return
-		}
-		g.groupSet = true
-		for _, w := range s.words() {
-			g.Group = append(g.Group, w.Text)
-		}
-		if len(g.Group) == 0 {
-			s.Errorf(ClassGeneral, "Warning - sync group %s has empty group block", g.Name)
-		}
+		readGroupList(s, &g.groupSet, &g.Group, "sync", g.Name)
 	}},
-	"track_interface": {kind: valueBlock, handle: func(s *stmt, g *SyncGroup) {
-		g.TrackInterfaces = appendTrackEntries(s, trackInterface, g.Name, g.TrackInterfaces)
-	}},
-	"track_script": {kind: valueBlock, handle: func(s *stmt, g *SyncGroup) {
-		g.TrackScripts = appendTrackEntries(s, trackScript, g.Name, g.TrackScripts)
-	}},
-	"track_file": {kind: valueBlock, handle: func(s *stmt, g *SyncGroup) {
-		g.TrackFiles = appendTrackEntries(s, trackFile, g.Name, g.TrackFiles)
-	}},
-	"track_process": {kind: valueBlock, handle: func(s *stmt, g *SyncGroup) {
-		g.TrackProcesses = appendTrackEntries(s, trackProcess, g.Name, g.TrackProcesses)
-	}},
-	"track_bfd": {kind: valueBlock, handle: func(s *stmt, g *SyncGroup) {
-		g.TrackBFDs = appendTrackEntries(s, trackBFD, g.Name, g.TrackBFDs)
-	}},
-	"notify_master": {handle: groupNotify("notify_master", func(g *SyncGroup) **Script { return &g.NotifyMaster })},
-	"notify_backup": {handle: groupNotify("notify_backup", func(g *SyncGroup) **Script { return &g.NotifyBackup })},
-	"notify_fault":  {handle: groupNotify("notify_fault", func(g *SyncGroup) **Script { return &g.NotifyFault })},
-	"notify_stop":   {handle: groupNotify("notify_stop", func(g *SyncGroup) **Script { return &g.NotifyStop })},
-	"notify":        {handle: groupNotify("notify", func(g *SyncGroup) **Script { return &g.Notify })},
+	"track_interface": {kind: valueBlock, handle: groupTrack(trackInterface, func(g *SyncGroup) *[]*TrackEntry { return &g.TrackInterfaces })},
+	"track_script":    {kind: valueBlock, handle: groupTrack(trackScript, func(g *SyncGroup) *[]*TrackEntry { return &g.TrackScripts })},
+	"track_file":      {kind: valueBlock, handle: groupTrack(trackFile, func(g *SyncGroup) *[]*TrackEntry { return &g.TrackFiles })},
+	"track_process":   {kind: valueBlock, handle: groupTrack(trackProcess, func(g *SyncGroup) *[]*TrackEntry { return &g.TrackProcesses })},
+	"track_bfd":       {kind: valueBlock, handle: groupTrack(trackBFD, func(g *SyncGroup) *[]*TrackEntry { return &g.TrackBFDs })},
+	"notify_master":   {handle: groupNotify("notify_master", func(g *SyncGroup) **Script { return &g.NotifyMaster })},
+	"notify_backup":   {handle: groupNotify("notify_backup", func(g *SyncGroup) **Script { return &g.NotifyBackup })},
+	"notify_fault":    {handle: groupNotify("notify_fault", func(g *SyncGroup) **Script { return &g.NotifyFault })},
+	"notify_stop":     {handle: groupNotify("notify_stop", func(g *SyncGroup) **Script { return &g.NotifyStop })},
+	"notify":          {handle: groupNotify("notify", func(g *SyncGroup) **Script { return &g.Notify })},
 	"smtp_alert": {handle: func(s *stmt, g *SyncGroup) {
-		v, ok := syncGroupBool(s)
+		v, ok := s.boolAt("Invalid vrrp_group smtp_alert parameter %s")
 		if !ok {
-			text, _ := s.Arg(1)
-			s.ErrorAt(1, ClassGeneral, "Invalid vrrp_group smtp_alert parameter %s", text)
 			return
 		}
 		g.SMTPAlert = &v
 	}},
 	"notify_priority_changes": {handle: func(s *stmt, g *SyncGroup) {
-		v, ok := syncGroupBool(s)
+		v, ok := s.boolAt("(%s) Invalid value '%s' for sync group notify_priority_changes specified", g.Name)
 		if !ok {
-			text, _ := s.Arg(1)
-			s.ErrorAt(1, ClassGeneral, "(%s) Invalid value '%s' for sync group notify_priority_changes specified", g.Name, text)
 			return
 		}
 		g.NotifyPriorityChanges = &v
@@ -114,20 +84,13 @@ var syncGroupKeywords = table[SyncGroup]{
 	"sync_group_tracking_weight": {handle: func(s *stmt, g *SyncGroup) { g.TrackingWeight = true }},
 }
 
-// syncGroupBool reads an optional BOOL without boolValue's own message:
-// these handlers print their own.
-func syncGroupBool(s *stmt) (bool, bool) {
-	text, ok := s.Arg(1)
-	if !ok {
-		return true, true
+// groupTrack reads a tracking block into the list field names; a block
+// written twice adds to the same list, duplicates included in the check.
+func groupTrack(kind trackKind, field func(*SyncGroup) *[]*TrackEntry) func(*stmt, *SyncGroup) {
+	return func(s *stmt, g *SyncGroup) {
+		list := field(g)
+		*list = appendTrackEntries(s, kind, g.Name, *list)
 	}
-	switch text {
-	case "true", "on", "yes":
-		return true, true
-	case "false", "off", "no":
-		return false, true
-	}
-	return false, false
 }
 
 func groupNotify(kw string, field func(*SyncGroup) **Script) func(*stmt, *SyncGroup) {

@@ -193,6 +193,49 @@ func (s *stmt) timerValue(i int, min, max Micros) (Micros, bool) {
 // boolValue reads an optional BOOL argument: the keyword alone means true.
 // ok is false (and an error reported) for anything but keepalived's six words.
 func (s *stmt) boolValue(i int) (val, ok bool) {
+	if val, ok = s.boolArg(i); !ok {
+		s.ErrorAt(i, ClassInvalidNumber, "invalid boolean value '%s' for %s", s.Word(i).Text, s.Keyword())
+	}
+	return val, ok
+}
+
+// uintArg reads argument 1 as read_unsigned within [min, max], for the
+// handlers that word a bad value themselves: format takes the word, then
+// max.
+func (s *stmt) uintArg(min, max uint64, format string) (uint64, bool) {
+	text, ok := s.Need(1)
+	if !ok {
+		return 0, false
+	}
+	v, ok := s.parseUint(1, text, min, max, 10)
+	if !ok {
+		s.ErrorAt(1, ClassGeneral, format, text, max)
+	}
+	return v, ok
+}
+
+// argOr is argument 1 where a missing one is keepalived's own message,
+// not the missing-parameter stop of Need.
+func (s *stmt) argOr(missing string) (string, bool) {
+	v, ok := s.Arg(1)
+	if !ok {
+		s.Errorf(ClassGeneral, "%s", missing)
+	}
+	return v, ok
+}
+
+// boolAt reads an optional BOOL for the handlers that word a bad value
+// themselves, reported at the word: the word is format's last argument.
+func (s *stmt) boolAt(format string, args ...any) (val, ok bool) {
+	if val, ok = s.boolArg(1); !ok {
+		s.ErrorAt(1, ClassGeneral, format, append(args, s.Word(1).Text)...)
+	}
+	return val, ok
+}
+
+// boolArg is keepalived's check_true_false on an optional argument: absent
+// means true; ok is false for any other word, reported by the caller.
+func (s *stmt) boolArg(i int) (val, ok bool) {
 	text, present := s.Arg(i)
 	if !present {
 		return true, true
@@ -203,7 +246,6 @@ func (s *stmt) boolValue(i int) (val, ok bool) {
 	case "false", "off", "no":
 		return false, true
 	}
-	s.ErrorAt(i, ClassInvalidNumber, "invalid boolean value '%s' for %s", text, s.Keyword())
 	return false, false
 }
 

@@ -6,22 +6,25 @@ import "strings"
 // means true, and a bad word is reported with the handler's message (not
 // the generic one of boolValue). format may hold one %s for the word.
 func (s *stmt) optBool(format string) (val, ok bool) {
-	text, present := s.Arg(1)
-	if !present {
-		return true, true
-	}
-	switch text {
-	case "true", "on", "yes":
-		return true, true
-	case "false", "off", "no":
-		return false, true
+	if val, ok = s.boolArg(1); ok {
+		return val, ok
 	}
 	if strings.Contains(format, "%s") {
-		s.Errorf(ClassGeneral, format, text)
+		s.Errorf(ClassGeneral, format, s.Word(1).Text)
 	} else {
 		s.Errorf(ClassGeneral, "%s", format)
 	}
 	return false, false
+}
+
+// uintOr is uintValue with the handler's own message for a bad value
+// (format takes the word); a missing one is only uintValue's report.
+func (s *stmt) uintOr(min, max uint64, format string) (uint64, bool) {
+	v, ok := s.uintValue(1, min, max)
+	if !ok && s.NArgs() >= 1 {
+		s.Errorf(ClassGeneral, format, s.Word(1).Text)
+	}
+	return v, ok
 }
 
 // boolInto returns a handler that stores an optional BOOL with keepalived's

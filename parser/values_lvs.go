@@ -33,22 +33,6 @@ func (s *stmt) sockAddr(ipIdx, portIdx int) (addr netip.Addr, port uint16, ok bo
 	return addr, port, ok
 }
 
-// boolArg is keepalived's check_true_false on an optional argument: absent
-// means true; ok is false for any other word, reported by the caller.
-func (s *stmt) boolArg(i int) (val, ok bool) {
-	text, present := s.Arg(i)
-	if !present {
-		return true, true
-	}
-	switch text {
-	case "true", "on", "yes":
-		return true, true
-	case "false", "off", "no":
-		return false, true
-	}
-	return false, false
-}
-
 // parseInetAton reads an IPv4 address the way getaddrinfo(AI_NUMERICHOST)
 // does, which accepts the inet_aton shorthands (1 to 4 parts, each decimal,
 // octal or hex): persistence_granularity goes through it.

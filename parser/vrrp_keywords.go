@@ -43,15 +43,15 @@ type VRRPInstance struct {
 	PreemptDelay Micros `json:"preempt_delay,omitempty"`
 
 	// TrackInterfaces is `track_interface`.
-	TrackInterfaces []*TrackedInterface `json:"track_interface,omitempty"`
+	TrackInterfaces []*TrackEntry `json:"track_interface,omitempty"`
 	// TrackScripts is `track_script`, resolved against vrrp_script blocks.
-	TrackScripts []*TrackRef `json:"track_script,omitempty"`
+	TrackScripts []*TrackEntry `json:"track_script,omitempty"`
 	// TrackFiles is `track_file` inside the instance.
-	TrackFiles []*TrackRef `json:"track_file,omitempty"`
+	TrackFiles []*TrackEntry `json:"track_file,omitempty"`
 	// TrackProcesses is `track_process`.
-	TrackProcesses []*TrackRef `json:"track_process,omitempty"`
+	TrackProcesses []*TrackEntry `json:"track_process,omitempty"`
 	// TrackBFDs is `track_bfd`.
-	TrackBFDs []*TrackRef `json:"track_bfd,omitempty"`
+	TrackBFDs []*TrackEntry `json:"track_bfd,omitempty"`
 	// DontTrackPrimary is `dont_track_primary`.
 	DontTrackPrimary bool `json:"dont_track_primary,omitempty"`
 
@@ -143,6 +143,8 @@ type VRRPInstance struct {
 	// set records what the block said explicitly, as keepalived's "unset"
 	// sentinels do; validation derives the rest.
 	set instanceSet
+	// trackLines wait for resolveInstanceTracking, by kind.
+	trackLines [trackBFD + 1][]*stmt
 }
 
 // instanceSet holds keepalived's PARAMETER_UNSET markers for one instance.
@@ -178,16 +180,10 @@ var vrrpRootKeywords = table[Config]{
 }
 
 func decodeVRRPInstance(s *stmt, c *Config) {
-	if s.NArgs() != 1 {
-		s.Errorf(ClassGeneral, "vrrp_instance must have a name")
+	name, ok := blockName(s, c.Instances, func(vi *VRRPInstance) string { return vi.Name },
+		"vrrp_instance must have a name", "vrrp instance %s already defined")
+	if !ok {
 		return
-	}
-	name := s.Word(1).Text
-	for _, vi := range c.Instances {
-		if vi.Name == name {
-			s.Errorf(ClassGeneral, "vrrp instance %s already defined", name)
-			return
-		}
 	}
 	vi := &VRRPInstance{Name: name, Pos: s.Pos(), UnicastTTL: -1}
 	c.Instances = append(c.Instances, vi)
@@ -223,30 +219,32 @@ var instanceKeywords table[VRRPInstance]
 
 func init() {
 	instanceKeywords = table[VRRPInstance]{
-		"use_vmac":                   {handle: decodeUseVMAC},
-		"use_vmac_addr":              {handle: func(s *stmt, vi *VRRPInstance) { vi.UseVMACAddr = true }},
-		"vmac_xmit_base":             {handle: func(s *stmt, vi *VRRPInstance) { vi.VMACXmitBase = true }},
-		"use_ipvlan":                 {handle: decodeUseIPVLAN},
-		"unicast_peer":               {handle: decodeUnicastPeers, kind: valueBlock},
-		"unicast_fault_no_peer":      {handle: func(s *stmt, vi *VRRPInstance) { vi.set.unicastConfigured, vi.UnicastFaultNoPeer = true, true }},
-		"check_unicast_src":          {handle: func(s *stmt, vi *VRRPInstance) { vi.set.unicastConfigured, vi.CheckUnicastSrc = true, true }},
-		"old_unicast_checksum":       {handle: decodeOldUnicastChecksum},
-		"native_ipv6":                {handle: decodeNativeIPv6},
-		"state":                      {handle: decodeState},
-		"interface":                  {handle: decodeInterface},
-		"vrf":                        {handle: decodeVRF},
-		"dont_track_primary":         {handle: func(s *stmt, vi *VRRPInstance) { vi.DontTrackPrimary = true }},
-		"track_interface":            {handle: decodeTrackInterfaces, kind: valueBlock},
-		"track_script":               {handle: trackRefBlock("track_script"), kind: valueBlock},
-		"track_file":                 {handle: trackRefBlock("track_file"), kind: valueBlock},
-		"track_process":              {handle: trackRefBlock("track_process"), kind: valueBlock},
-		"track_bfd":                  {handle: trackRefBlock("track_bfd"), kind: valueBlock},
+		"use_vmac":              {handle: decodeUseVMAC},
+		"use_vmac_addr":         {handle: func(s *stmt, vi *VRRPInstance) { vi.UseVMACAddr = true }},
+		"vmac_xmit_base":        {handle: func(s *stmt, vi *VRRPInstance) { vi.VMACXmitBase = true }},
+		"use_ipvlan":            {handle: decodeUseIPVLAN},
+		"unicast_peer":          {handle: decodeUnicastPeers, kind: valueBlock},
+		"unicast_fault_no_peer": {handle: func(s *stmt, vi *VRRPInstance) { vi.set.unicastConfigured, vi.UnicastFaultNoPeer = true, true }},
+		"check_unicast_src":     {handle: func(s *stmt, vi *VRRPInstance) { vi.set.unicastConfigured, vi.CheckUnicastSrc = true, true }},
+		"old_unicast_checksum":  {handle: decodeOldUnicastChecksum},
+		"native_ipv6":           {handle: decodeNativeIPv6},
+		"state":                 {handle: decodeState},
+		"interface":             {handle: decodeInterface},
+		"vrf":                   {handle: decodeVRF},
+		"dont_track_primary":    {handle: func(s *stmt, vi *VRRPInstance) { vi.DontTrackPrimary = true }},
+		"track_interface": {handle: func(s *stmt, vi *VRRPInstance) {
+			vi.TrackInterfaces = appendTrackEntries(s, trackInterface, vi.Name, vi.TrackInterfaces)
+		}, kind: valueBlock},
+		"track_script":               {handle: deferTrackBlock(trackScript), kind: valueBlock},
+		"track_file":                 {handle: deferTrackBlock(trackFile), kind: valueBlock},
+		"track_process":              {handle: deferTrackBlock(trackProcess), kind: valueBlock},
+		"track_bfd":                  {handle: deferTrackBlock(trackBFD), kind: valueBlock},
 		"mcast_src_ip":               {handle: decodeSrcIP},
 		"unicast_src_ip":             {handle: func(s *stmt, vi *VRRPInstance) { vi.set.unicastConfigured = true; decodeSrcIP(s, vi) }},
 		"mcast_dst_ip":               {handle: decodeMcastDstIP},
 		"track_src_ip":               {handle: func(s *stmt, vi *VRRPInstance) { vi.TrackSrcIP = true }},
-		"virtual_router_id":          {handle: decodeVRID},
-		"unicast_ttl":                {handle: decodeUnicastTTL},
+		"virtual_router_id":          {handle: instanceUint("(%s): VRID '%s' not valid - must be between 1 & 255", 1, 255, false, func(vi *VRRPInstance, v uint64) { vi.VRID = int(v) })},
+		"unicast_ttl":                {handle: instanceUint("(%s): TTL '%s' not valid - must be between 0 & 255", 0, 255, false, func(vi *VRRPInstance, v uint64) { vi.UnicastTTL, vi.set.ttl = int(v), true })},
 		"version":                    {handle: decodeVersion},
 		"priority":                   {handle: decodePriority},
 		"advert_int":                 {handle: decodeAdvertInt},
@@ -263,7 +261,7 @@ func init() {
 		"preempt":                    {handle: func(s *stmt, vi *VRRPInstance) { vi.NoPreempt = false }},
 		"nopreempt":                  {handle: func(s *stmt, vi *VRRPInstance) { vi.NoPreempt = true }},
 		"preempt_delay":              {handle: decodePreemptDelay},
-		"debug":                      {handle: decodeDebug},
+		"debug":                      {handle: instanceUint("(%s) Debug value '%s' not valid; must be between 0-4", 0, 4, false, func(vi *VRRPInstance, v uint64) { vi.Debug = int(v) })},
 		"notify_backup":              {handle: instanceNotifyScript("notify_backup", func(vi *VRRPInstance) **Script { return &vi.NotifyBackup })},
 		"notify_master":              {handle: instanceNotifyScript("notify_master", func(vi *VRRPInstance) **Script { return &vi.NotifyMaster })},
 		"notify_fault":               {handle: instanceNotifyScript("notify_fault", func(vi *VRRPInstance) **Script { return &vi.NotifyFault })},
@@ -274,13 +272,13 @@ func init() {
 		"smtp_alert":                 {handle: decodeInstanceSMTPAlert},
 		"notify_priority_changes":    {handle: decodeNotifyPriorityChanges},
 		"lvs_sync_daemon_interface":  {handle: decodeInstanceLVSSyncd},
-		"garp_master_delay":          {handle: garpUint("garp_master_delay '%s' invalid - ignoring", maxUint32/1000000, false, func(vi *VRRPInstance, v uint64) { vi.GarpMasterDelay, vi.set.garpDelay = v, true })},
+		"garp_master_delay":          {handle: instanceUint("(%s): garp_master_delay '%s' invalid - ignoring", 0, maxUint32/1000000, false, func(vi *VRRPInstance, v uint64) { vi.GarpMasterDelay, vi.set.garpDelay = v, true })},
 		"garp_master_refresh":        {handle: decodeGarpRefresh},
-		"garp_master_repeat":         {handle: garpUint("garp_master_repeat '%s' invalid - ignoring", maxUint32, true, func(vi *VRRPInstance, v uint64) { vi.GarpMasterRepeat, vi.set.garpRepeat = v, true })},
-		"garp_master_refresh_repeat": {handle: garpUint("garp_master_refresh_repeat '%s' invalid - ignoring", maxUint32, true, func(vi *VRRPInstance, v uint64) { vi.GarpMasterRefreshRepeat, vi.set.garpRefreshRep = v, true })},
-		"garp_lower_prio_delay":      {handle: garpUint("garp_lower_prio_delay '%s' invalid - ignoring", maxUint32/1000000, false, func(vi *VRRPInstance, v uint64) { vi.GarpLowerPrioDelay, vi.set.lowerPrioDelay = v, true })},
-		"garp_lower_prio_repeat":     {handle: decodeGarpLowerPrioRepeat},
-		"down_timer_adverts":         {handle: decodeDownTimerAdverts},
+		"garp_master_repeat":         {handle: instanceUint("(%s): garp_master_repeat '%s' invalid - ignoring", 0, maxUint32, true, func(vi *VRRPInstance, v uint64) { vi.GarpMasterRepeat, vi.set.garpRepeat = v, true })},
+		"garp_master_refresh_repeat": {handle: instanceUint("(%s): garp_master_refresh_repeat '%s' invalid - ignoring", 0, maxUint32, true, func(vi *VRRPInstance, v uint64) { vi.GarpMasterRefreshRepeat, vi.set.garpRefreshRep = v, true })},
+		"garp_lower_prio_delay":      {handle: instanceUint("(%s): garp_lower_prio_delay '%s' invalid - ignoring", 0, maxUint32/1000000, false, func(vi *VRRPInstance, v uint64) { vi.GarpLowerPrioDelay, vi.set.lowerPrioDelay = v, true })},
+		"garp_lower_prio_repeat":     {handle: instanceUint("(%s): Invalid garp_lower_prio_repeat '%s'", 0, 1<<31-1, false, func(vi *VRRPInstance, v uint64) { vi.GarpLowerPrioRepeat, vi.set.lowerPrioRepeat = v, true })},
+		"down_timer_adverts":         {handle: instanceUint("(%s): Invalid down_timer_adverts [1:100] '%s'", 1, 100, false, func(vi *VRRPInstance, v uint64) { vi.DownTimerAdverts, vi.set.downTimerAdverts = v, true })},
 		"garp_extra_if":              {handle: decodeGarpExtraIf},
 		"vmac_garp_intvl":            {handle: decodeGarpExtraIf},
 		"lower_prio_no_advert":       {handle: instanceBool("lower_prio_no_advert", func(vi *VRRPInstance, v bool) { vi.LowerPrioNoAdvert, vi.set.lowerPrioNoAdvert = v, true })},
@@ -411,28 +409,6 @@ func decodeMcastDstIP(s *stmt, vi *VRRPInstance) {
 	vi.McastDstIP = a
 }
 
-func decodeVRID(s *stmt, vi *VRRPInstance) {
-	v, ok := s.uintValue(1, 1, 255)
-	if !ok {
-		if s.NArgs() >= 1 {
-			s.ErrorAt(1, ClassGeneral, "(%s): VRID '%s' not valid - must be between 1 & 255", vi.Name, s.Word(1).Text)
-		}
-		return
-	}
-	vi.VRID = int(v)
-}
-
-func decodeUnicastTTL(s *stmt, vi *VRRPInstance) {
-	v, ok := s.uintValue(1, 0, 255)
-	if !ok {
-		if s.NArgs() >= 1 {
-			s.ErrorAt(1, ClassGeneral, "(%s): TTL '%s' not valid - must be between 0 & 255", vi.Name, s.Word(1).Text)
-		}
-		return
-	}
-	vi.UnicastTTL, vi.set.ttl = int(v), true
-}
-
 func decodeVersion(s *stmt, vi *VRRPInstance) {
 	v, ok := s.intValue(1, 2, 3)
 	if !ok {
@@ -483,68 +459,37 @@ func decodePreemptDelay(s *stmt, vi *VRRPInstance) {
 	vi.PreemptDelay = v
 }
 
-func decodeDebug(s *stmt, vi *VRRPInstance) {
-	v, ok := s.uintValue(1, 0, 4)
-	if !ok {
-		if s.NArgs() >= 1 {
-			s.ErrorAt(1, ClassGeneral, "(%s) Debug value '%s' not valid; must be between 0-4", vi.Name, s.Word(1).Text)
-		}
-		return
-	}
-	vi.Debug = int(v)
-}
-
 // instanceBool is keepalived's optional-BOOL handler shape: the keyword
 // alone means true, anything but the six words is reported and ignored.
 func instanceBool(kw string, set func(*VRRPInstance, bool)) func(*stmt, *VRRPInstance) {
 	return func(s *stmt, vi *VRRPInstance) {
-		v, ok := checkTrueFalse(s)
+		v, ok := s.boolAt("(%s) invalid %s %s specified", vi.Name, kw)
 		if !ok {
-			s.ErrorAt(1, ClassGeneral, "(%s) invalid %s %s specified", vi.Name, kw, s.Word(1).Text)
 			return
 		}
 		set(vi, v)
 	}
 }
 
-// checkTrueFalse is keepalived's check_true_false on an optional argument,
-// without the generic boolean message: each handler words its own.
-func checkTrueFalse(s *stmt) (val, ok bool) {
-	text, present := s.Arg(1)
-	if !present {
-		return true, true
-	}
-	switch text {
-	case "true", "on", "yes":
-		return true, true
-	case "false", "off", "no":
-		return false, true
-	}
-	return false, false
-}
-
 func decodeSkipCheckAdvAddr(s *stmt, vi *VRRPInstance) {
 	// keepalived 2.2.x sets the flag for any valid boolean, even "off".
-	if _, ok := checkTrueFalse(s); !ok {
-		s.ErrorAt(1, ClassGeneral, "(%s) invalid skip_check_adv_addr %s specified", vi.Name, s.Word(1).Text)
+	if _, ok := s.boolAt("(%s) invalid skip_check_adv_addr %s specified", vi.Name); !ok {
 		return
 	}
 	vi.SkipCheckAdvAddr, vi.set.skipCheckAdvAddr = true, true
 }
 
 func decodeInstanceSMTPAlert(s *stmt, vi *VRRPInstance) {
-	v, ok := checkTrueFalse(s)
+	v, ok := s.boolAt("Invalid vrrp_instance smtp_alert parameter %s")
 	if !ok {
-		s.ErrorAt(1, ClassGeneral, "Invalid vrrp_instance smtp_alert parameter %s", s.Word(1).Text)
 		return
 	}
 	vi.SMTPAlert, vi.set.smtpAlert = v, true
 }
 
 func decodeNotifyPriorityChanges(s *stmt, vi *VRRPInstance) {
-	v, ok := checkTrueFalse(s)
+	v, ok := s.boolAt("(%s) Invalid value '%s' for notify_priority_changes specified", vi.Name)
 	if !ok {
-		s.ErrorAt(1, ClassGeneral, "(%s) Invalid value '%s' for notify_priority_changes specified", vi.Name, s.Word(1).Text)
 		return
 	}
 	vi.NotifyPriorityChanges, vi.set.notifyPriorityChanges = v, true
@@ -603,12 +548,16 @@ func decodeInstanceLVSSyncd(s *stmt, vi *VRRPInstance) {
 	}
 }
 
-func garpUint(msg string, max uint64, zeroToOne bool, set func(*VRRPInstance, uint64)) func(*stmt, *VRRPInstance) {
+// instanceUint is keepalived's read_unsigned handler: a bad value (a
+// missing one is only uintValue's report) is reported with format, which
+// takes the instance and the word, and ignored. zeroToOne is the garp
+// repeat counts' rule.
+func instanceUint(format string, min, max uint64, zeroToOne bool, set func(*VRRPInstance, uint64)) func(*stmt, *VRRPInstance) {
 	return func(s *stmt, vi *VRRPInstance) {
-		v, ok := s.uintValue(1, 0, max)
+		v, ok := s.uintValue(1, min, max)
 		if !ok {
 			if s.NArgs() >= 1 {
-				s.ErrorAt(1, ClassGeneral, "(%s): "+msg, vi.Name, s.Word(1).Text)
+				s.ErrorAt(1, ClassGeneral, format, vi.Name, s.Word(1).Text)
 			}
 			return
 		}
@@ -629,28 +578,6 @@ func decodeGarpRefresh(s *stmt, vi *VRRPInstance) {
 		v = 0
 	}
 	vi.GarpMasterRefresh, vi.set.garpRefresh = v, true
-}
-
-func decodeGarpLowerPrioRepeat(s *stmt, vi *VRRPInstance) {
-	v, ok := s.uintValue(1, 0, 1<<31-1)
-	if !ok {
-		if s.NArgs() >= 1 {
-			s.ErrorAt(1, ClassGeneral, "(%s): Invalid garp_lower_prio_repeat '%s'", vi.Name, s.Word(1).Text)
-		}
-		return
-	}
-	vi.GarpLowerPrioRepeat, vi.set.lowerPrioRepeat = v, true
-}
-
-func decodeDownTimerAdverts(s *stmt, vi *VRRPInstance) {
-	v, ok := s.uintValue(1, 1, 100)
-	if !ok {
-		if s.NArgs() >= 1 {
-			s.ErrorAt(1, ClassGeneral, "(%s): Invalid down_timer_adverts [1:100] '%s'", vi.Name, s.Word(1).Text)
-		}
-		return
-	}
-	vi.DownTimerAdverts, vi.set.downTimerAdverts = v, true
 }
 
 func decodeGarpExtraIf(s *stmt, vi *VRRPInstance) {

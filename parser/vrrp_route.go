@@ -49,20 +49,25 @@ type Nexthop struct {
 
 const rtprotKeepalived = 18
 
-func decodeVirtualRoutes(s *stmt, vi *VRRPInstance) {
+func decodeVirtualRoutes(s *stmt, vi *VRRPInstance) { appendParsed(s, &vi.Routes, parseRoute, false) }
+func decodeStaticRoutes(s *stmt, c *Config)         { appendParsed(s, &c.StaticRoutes, parseRoute, true) }
+
+// appendParsed adds the routes or rules keepalived keeps from the lines of
+// a virtual_* or static_* block.
+func appendParsed[T any](s *stmt, list *[]*T, parse func(e *stmt, static bool) *T, static bool) {
 	for _, e := range s.entries() {
-		if r := parseRoute(e, false); r != nil {
-			vi.Routes = append(vi.Routes, r)
+		if x := parse(e, static); x != nil {
+			*list = append(*list, x)
 		}
 	}
 }
 
-func decodeStaticRoutes(s *stmt, c *Config) {
-	for _, e := range s.entries() {
-		if r := parseRoute(e, true); r != nil {
-			c.StaticRoutes = append(c.StaticRoutes, r)
-		}
+// setOption records an option keepalived passes to the kernel as written.
+func setOption(opts *map[string]string, k, v string) {
+	if *opts == nil {
+		*opts = map[string]string{}
 	}
+	(*opts)[k] = v
 }
 
 // routeParser walks one route or rule line the way keepalived's
@@ -99,6 +104,38 @@ func (p *routeParser) uint(text string, max uint64, msg string) (uint64, bool) {
 		p.fail(msg, text)
 	}
 	return v, ok
+}
+
+// familyWord reads `inet` or `inet6` (str) into the line's family; what
+// is "route" or "rule".
+func (p *routeParser) familyWord(cur *int, str, what string) {
+	fam := map[string]int{"inet": 4, "inet6": 6}[str]
+	if *cur != 0 && *cur != fam {
+		p.fail("%s specified for %s %s", str, map[int]string{4: "IPv4", 6: "IPv6"}[*cur], what)
+		return
+	}
+	*cur = fam
+	// keepalived steps over the following word as well.
+	p.i++
+}
+
+// realms reads the value of `realms`, which makes the line IPv4; bad and
+// v6 are the route's or the rule's wording.
+func (p *routeParser) realms(cur *int, bad, v6 string) (string, bool) {
+	v, ok := p.next()
+	if !ok {
+		return "", false
+	}
+	if !validRealms(v) {
+		p.fail(bad, v)
+		return "", false
+	}
+	if *cur == 6 {
+		p.fail("%s", v6)
+		return "", false
+	}
+	*cur = 4
+	return v, true
 }
 
 // family merges a family learnt from one word into the line's.
@@ -146,18 +183,7 @@ func parseRoute(e *stmt, static bool) *Route {
 	for p.i = 0; p.ok && p.i <= n; p.i++ {
 		switch str := p.word(); str {
 		case "inet6", "inet":
-			fam := 4
-			if str == "inet6" {
-				fam = 6
-			}
-			if r.Family != 0 && r.Family != fam {
-				other := map[int]string{4: "IPv4", 6: "IPv6"}[r.Family]
-				p.fail("%s specified for %s route", str, other)
-				break
-			}
-			r.Family = fam
-			// keepalived steps over the following word as well.
-			p.i++
+			p.familyWord(&r.Family, str, "route")
 		case "src":
 			v, ok := p.next()
 			if !ok {
@@ -314,20 +340,9 @@ func parseRoute(e *stmt, static bool) *Route {
 				}
 			}
 		case "realms":
-			v, ok := p.next()
-			if !ok {
-				break
+			if v, ok := p.realms(&r.Family, "Invalid realms %s for route", "realms are only valid for IPv4"); ok {
+				r.setOption(str, v)
 			}
-			if !validRealms(v) {
-				p.fail("Invalid realms %s for route", v)
-				break
-			}
-			if r.Family == 6 {
-				p.fail("realms are only valid for IPv4")
-				break
-			}
-			r.Family = 4
-			r.setOption(str, v)
 		case "features":
 			if v, ok := p.next(); ok {
 				if v != "ecn" {
@@ -568,12 +583,7 @@ func parseNexthops(p *routeParser, r *Route) bool {
 	return true
 }
 
-func (r *Route) setOption(k, v string) {
-	if r.Options == nil {
-		r.Options = map[string]string{}
-	}
-	r.Options[k] = v
-}
+func (r *Route) setOption(k, v string) { setOption(&r.Options, k, v) }
 
 // parseEncap reads `encap TYPE ...` and leaves p on its last word. The
 // type's options are taken as NAME VALUE pairs (a label for mpls, a

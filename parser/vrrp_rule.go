@@ -42,28 +42,10 @@ type Rule struct {
 
 const ruleStartPriority = 16384
 
-func decodeVirtualRules(s *stmt, vi *VRRPInstance) {
-	for _, e := range s.entries() {
-		if r := parseRule(e, false); r != nil {
-			vi.Rules = append(vi.Rules, r)
-		}
-	}
-}
+func decodeVirtualRules(s *stmt, vi *VRRPInstance) { appendParsed(s, &vi.Rules, parseRule, false) }
+func decodeStaticRules(s *stmt, c *Config)         { appendParsed(s, &c.StaticRules, parseRule, true) }
 
-func decodeStaticRules(s *stmt, c *Config) {
-	for _, e := range s.entries() {
-		if r := parseRule(e, true); r != nil {
-			c.StaticRules = append(c.StaticRules, r)
-		}
-	}
-}
-
-func (r *Rule) setOption(k, v string) {
-	if r.Options == nil {
-		r.Options = map[string]string{}
-	}
-	r.Options[k] = v
-}
+func (r *Rule) setOption(k, v string) { setOption(&r.Options, k, v) }
 
 // parseRule is keepalived's alloc_rule for one line.
 func parseRule(e *stmt, static bool) *Rule {
@@ -82,14 +64,7 @@ func parseRule(e *stmt, static bool) *Rule {
 	for p.i = 0; p.ok && p.i <= n; p.i++ {
 		switch str := p.word(); str {
 		case "inet6", "inet":
-			fam := map[string]int{"inet": 4, "inet6": 6}[str]
-			if r.Family != 0 && r.Family != fam {
-				p.fail("%s specified for %s rule", str, map[int]string{4: "IPv4", 6: "IPv6"}[r.Family])
-				break
-			}
-			r.Family = fam
-			// keepalived steps over the following word as well.
-			p.i++
+			p.familyWord(&r.Family, str, "rule")
 		case "from", "to":
 			v, ok := p.next()
 			if !ok {
@@ -157,20 +132,10 @@ func parseRule(e *stmt, static bool) *Rule {
 				}
 			}
 		case "realms":
-			v, ok := p.next()
-			if !ok {
-				break
+			if v, ok := p.realms(&r.Family, "invalid realms %s for rule", "realms is only valid for IPv4"); ok {
+				tableOption = true
+				r.setOption(str, v)
 			}
-			if !validRealms(v) {
-				p.fail("invalid realms %s for rule", v)
-				break
-			}
-			if r.Family == 6 {
-				p.fail("realms is only valid for IPv4")
-				break
-			}
-			r.Family, tableOption = 4, true
-			r.setOption(str, v)
 		case "suppress_prefixlength", "sup_pl":
 			if v, ok := p.next(); ok {
 				if _, ok := p.e.parseUint(p.i, v, 0, 128, 10); !ok {

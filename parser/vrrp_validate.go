@@ -38,13 +38,6 @@ func validateVRRP(d *decoder) {
 	checkVRIDConflicts(d)
 }
 
-func resolveInstanceTracking(d *decoder, vi *VRRPInstance) {
-	vi.TrackScripts = resolveTrackRefs(d, vi.Name, "track_script", vi.TrackScripts)
-	vi.TrackFiles = resolveTrackRefs(d, vi.Name, "track_file", vi.TrackFiles)
-	vi.TrackProcesses = resolveTrackRefs(d, vi.Name, "track_process", vi.TrackProcesses)
-	vi.TrackBFDs = resolveTrackRefs(d, vi.Name, "track_bfd", vi.TrackBFDs)
-}
-
 // nonExistentInterface reports whether the VRRP pass met an interface name
 // that does not exist. keepalived raises one process-wide flag from every
 // lookup; the decoder has no room for it, so the lookups' own messages
