@@ -49,7 +49,7 @@ type stmt struct {
 }
 
 func (d *decoder) stmt(n *Node) *stmt {
-	return &stmt{d: d, node: n, line: &d.src.Lines[n.Keyword.Pos.Offset]}
+	return &stmt{d: d, node: n, line: &d.src.Lines[n.Line]}
 }
 
 // Keyword is the statement's first word.
@@ -201,13 +201,13 @@ func blockName[T any](s *stmt, have []*T, nameOf func(*T) string, noName, dupFor
 func decodeBlock[T any](d *decoder, nodes []*Node, tbl table[T], t *T) {
 	for _, n := range nodes {
 		if n.Orphan != nil {
-			d.seq = n.Orphan.Open.Pos.Offset
-			d.report(Diagnostic{Pos: tokenPos(n.Orphan.Open.Pos.Filename, n.Orphan.Open.Pos.Line, n.Orphan.Open.Pos.Column),
+			d.seq = n.Orphan.Open
+			d.report(Diagnostic{Pos: d.src.Lines[n.Orphan.Open].Pos,
 				Class: ClassUnexpectedBOB, Message: "Unexpected '{' - ignoring"})
 			decodeBlock(d, n.Orphan.Nodes, tbl, t)
 			continue
 		}
-		d.seq = n.Keyword.Pos.Offset
+		d.seq = n.Line
 		s := d.stmt(n)
 		kw, ok := tbl[s.Keyword()]
 		if !ok {
@@ -269,14 +269,12 @@ func decodeStrayBody[T any](d *decoder, s *stmt, tbl table[T], t *T) {
 	if !s.HasBody() {
 		return
 	}
-	open := s.node.Body.Open.Pos
-	d.seq = open.Offset
-	d.report(Diagnostic{Pos: tokenPos(open.Filename, open.Line, open.Column), Class: ClassUnexpectedBOB,
+	d.seq = s.node.Body.Open
+	d.report(Diagnostic{Pos: d.src.Lines[s.node.Body.Open].Pos, Class: ClassUnexpectedBOB,
 		Message: "Unexpected '{' - ignoring"})
 	decodeBlock(d, s.node.Body.Nodes, tbl, t)
 }
 
-func tokenPos(file string, line, col int) Pos { return Pos{File: file, Line: line, Col: col} }
 
 // entries returns the data lines of a value block, one statement each.
 func (s *stmt) entries() []*stmt {

@@ -32,57 +32,71 @@ type Node struct {
 	Keyword lexer.Token `parser:"( @Keyword"`
 	Body    *Body       `parser:"  @@? )"`
 	Orphan  *Body       `parser:"| @@"`
+	// Line is the index of the statement's logical line in the Source.
+	Line int
 }
 
-// Body is a brace-delimited block: "{" Node* "}". Its Parse method is
-// the hot path of the whole parser, hand-written against participle's
-// PeekingLexer: participle's reflective engine costs about 2 µs and 18
+// Body is a brace-delimited block: "{" Node* "}". The top level of the
+// configuration is parsed by participle from the grammar above; a block
+// reaches it as one Block token (the lexer matches the braces, as lexers for
+// nested templates do), and its inside is built by a hand-written loop over
+// the lines. participle's reflective engine costs about 2 µs and 18
 // allocations per logical line (measured: 200 ms for a 101k-line config),
-// several times keepalived's whole parse. The declarative form of exactly this
-// grammar is refAST in grammar_ref_test.go; tests and the fuzz target check
-// that both build the same tree.
+// several times keepalived's whole parse. The declarative grammar for the
+// inside of blocks, written out token per line, is refAST in
+// grammar_ref_test.go; tests and a fuzz target check that both build the
+// same tree.
 type Body struct {
-	Open  lexer.Token
-	Nodes []*Node
-	Close lexer.Token
+	// Open and Close are the line indices of the braces.
+	Open, Close int
+	Nodes       []*Node
 }
 
 var _ participle.Parseable = (*Body)(nil)
 
-// Parse implements participle.Parseable.
+// Parse implements participle.Parseable: it takes a Block token. Its nodes
+// are filled in by buildBody once participle is done.
 func (b *Body) Parse(lex *lexer.PeekingLexer) error {
-	open := lex.Peek()
-	if open.Type != tokOpen {
+	t := lex.Peek()
+	if t.Type != tokBlock {
 		return participle.NextMatch
 	}
-	b.Open = *lex.Next()
-	// Blocks nest only a few levels deep, so recursion is bounded by the
-	// nesting depth of the configuration, which the reader caps.
-	for {
-		t := lex.Peek()
-		switch t.Type {
-		case tokClose:
-			b.Close = *lex.Next()
-			return nil
-		case tokKeyword:
-			n := &Node{Keyword: *lex.Next()}
-			if lex.Peek().Type == tokOpen {
-				n.Body = &Body{}
-				if err := n.Body.Parse(lex); err != nil {
-					return err
-				}
-			}
-			b.Nodes = append(b.Nodes, n)
-		case tokOpen:
-			n := &Node{Orphan: &Body{}}
-			if err := n.Orphan.Parse(lex); err != nil {
-				return err
-			}
+	b.Open = lex.Next().Pos.Offset
+	return nil
+}
+
+// buildBody fills a block from the lines after its "{" up to the matching
+// "}", which the reader guarantees exists. It returns the index of that "}".
+func buildBody(lines []Line, b *Body) int {
+	i := b.Open + 1
+	for i < len(lines) {
+		ln := &lines[i]
+		switch {
+		case ln.IsClose():
+			b.Close = i
+			return i
+		case ln.IsOpen():
+			n := &Node{Line: i, Orphan: &Body{Open: i}}
+			i = buildBody(lines, n.Orphan) + 1
 			b.Nodes = append(b.Nodes, n)
 		default:
-			return &participle.UnexpectedTokenError{Unexpected: *t}
+			n := &Node{Line: i, Keyword: keywordToken(ln, i)}
+			i++
+			if i < len(lines) && lines[i].IsOpen() {
+				n.Body = &Body{Open: i}
+				i = buildBody(lines, n.Body) + 1
+			}
+			b.Nodes = append(b.Nodes, n)
 		}
 	}
+	b.Close = len(lines) - 1
+	return b.Close
+}
+
+func keywordToken(ln *Line, idx int) lexer.Token {
+	w := &ln.Words[0]
+	return lexer.Token{Type: tokKeyword, Value: w.Text,
+		Pos: lexer.Position{Filename: w.Pos.File, Offset: idx, Line: w.Pos.Line, Column: w.Pos.Col}}
 }
 
 const (
@@ -90,6 +104,7 @@ const (
 	tokArg
 	tokOpen
 	tokClose
+	tokBlock
 )
 
 type lineLexerDefinition struct{}
@@ -101,6 +116,7 @@ func (lineLexerDefinition) Symbols() map[string]lexer.TokenType {
 		"Arg":     tokArg,
 		"Open":    tokOpen,
 		"Close":   tokClose,
+		"Block":   tokBlock,
 	}
 }
 
@@ -110,38 +126,57 @@ func (lineLexerDefinition) Lex(string, io.Reader) (lexer.Lexer, error) {
 	return nil, fmt.Errorf("parser: the grammar reads preprocessed lines, not text")
 }
 
-// lineLexer turns a Source's logical lines into tokens.
+// lineLexer turns a Source's logical lines into one token per line: the
+// keyword of a statement line, or a brace. It is the lexer of the reference
+// grammar.
 type lineLexer struct {
 	lines []Line
 	line  int
-	word  int
 }
 
 func (l *lineLexer) Next() (lexer.Token, error) {
-	for l.line < len(l.lines) {
-		ln := &l.lines[l.line]
-		if l.word >= 1 {
-			l.line++
-			l.word = 0
-			continue
-		}
-		w := &ln.Words[l.word]
-		tok := lexer.Token{Value: w.Text, Pos: lexer.Position{
-			Filename: w.Pos.File, Offset: l.line, Line: w.Pos.Line, Column: w.Pos.Col}}
-		switch {
-		case l.word > 0:
-			tok.Type = tokArg
-		case ln.IsOpen():
-			tok.Type = tokOpen
-		case ln.IsClose():
-			tok.Type = tokClose
-		default:
-			tok.Type = tokKeyword
-		}
-		l.word++
-		return tok, nil
+	if l.line >= len(l.lines) {
+		return lexer.EOFToken(lexer.Position{Offset: len(l.lines)}), nil
 	}
-	return lexer.EOFToken(lexer.Position{Offset: len(l.lines)}), nil
+	ln := &l.lines[l.line]
+	tok := keywordToken(ln, l.line)
+	switch {
+	case ln.IsOpen():
+		tok.Type = tokOpen
+	case ln.IsClose():
+		tok.Type = tokClose
+	}
+	l.line++
+	return tok, nil
+}
+
+// blockLexer is the production lexer: top-level keywords, and each
+// top-level block as one Block token.
+type blockLexer struct {
+	lines []Line
+	line  int
+}
+
+func (l *blockLexer) Next() (lexer.Token, error) {
+	if l.line >= len(l.lines) {
+		return lexer.EOFToken(lexer.Position{Offset: len(l.lines)}), nil
+	}
+	start := l.line
+	ln := &l.lines[start]
+	tok := keywordToken(ln, start)
+	l.line++
+	if ln.IsOpen() {
+		tok.Type = tokBlock
+		for depth := 1; depth > 0 && l.line < len(l.lines); l.line++ {
+			switch {
+			case l.lines[l.line].IsOpen():
+				depth++
+			case l.lines[l.line].IsClose():
+				depth--
+			}
+		}
+	}
+	return tok, nil
 }
 
 // Grammar builds the statement grammar. It is cheap to keep one per process
@@ -165,13 +200,25 @@ func NewGrammar() (*Grammar, error) {
 // Parse builds the tree of a Source. The reader balances braces, so a
 // failure here is a bug, reported as an error rather than a diagnostic.
 func (g *Grammar) Parse(src *Source) (*AST, error) {
-	peek, err := lexer.Upgrade(&lineLexer{lines: src.Lines})
+	peek, err := lexer.Upgrade(&blockLexer{lines: src.Lines})
 	if err != nil {
 		return nil, fmt.Errorf("parser: %w", err)
 	}
 	ast, err := g.p.ParseFromLexer(peek)
 	if err != nil {
 		return nil, fmt.Errorf("parser: grammar: %w", err)
+	}
+	for _, n := range ast.Nodes {
+		switch {
+		case n.Orphan != nil:
+			n.Line = n.Orphan.Open
+			buildBody(src.Lines, n.Orphan)
+		default:
+			n.Line = n.Keyword.Pos.Offset
+			if n.Body != nil {
+				buildBody(src.Lines, n.Body)
+			}
+		}
 	}
 	return ast, nil
 }

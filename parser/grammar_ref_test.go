@@ -56,7 +56,7 @@ func sameTree(a []*Node, b []*refNode) bool {
 				return false
 			}
 		default:
-			if x.Keyword.Value != y.Keyword.Value || x.Keyword.Pos != y.Keyword.Pos {
+			if x.Keyword.Value != y.Keyword.Value || x.Line != y.Keyword.Pos.Offset {
 				return false
 			}
 			if x.Body != nil && !sameTree(x.Body.Nodes, y.Body.Nodes) {

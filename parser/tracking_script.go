@@ -59,7 +59,7 @@ func decodeVRRPScript(s *stmt, c *Config) {
 	// default user at the block's closing brace.
 	vs.Script.Name = name
 	if b := s.node.Body; b != nil {
-		vs.Script.EndPos = tokenPos(b.Close.Pos.Filename, b.Close.Pos.Line, b.Close.Pos.Column)
+		vs.Script.EndPos = s.d.src.Lines[b.Close].Pos
 	}
 	if vs.User != "" {
 		// The script's own USER/GROUP slot is how the security pass learns
