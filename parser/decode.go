@@ -275,7 +275,6 @@ func decodeStrayBody[T any](d *decoder, s *stmt, tbl table[T], t *T) {
 	decodeBlock(d, s.node.Body.Nodes, tbl, t)
 }
 
-
 // entries returns the data lines of a value block, one statement each.
 func (s *stmt) entries() []*stmt {
 	out := make([]*stmt, 0, len(s.Body()))
