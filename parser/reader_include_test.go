@@ -67,7 +67,7 @@ func TestIncludeRelativePaths(t *testing.T) {
 
 func TestIncludeGlobOrder(t *testing.T) {
 	dir := tree(t, map[string]string{
-		"main.conf":    "include conf.d/*.conf\ninclude {b,a}.inc\ninclude conf.d/{x,[ab]}*.conf\n",
+		"main.conf":     "include conf.d/*.conf\ninclude {b,a}.inc\ninclude conf.d/{x,[ab]}*.conf\n",
 		"conf.d/b.conf": "cb\n", "conf.d/a.conf": "ca\n", "conf.d/.h.conf": "hidden\n",
 		"a.inc": "ia\n", "b.inc": "ib\n",
 	})
