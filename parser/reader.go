@@ -39,8 +39,11 @@ func ReadBytes(name string, data []byte, opts ReadOptions) (*Source, Diagnostics
 }
 
 func readBytes(name string, data []byte, opts ReadOptions, fsys fileSystem) (*Source, Diagnostics) {
-	r := newReader(opts, fsys)
-	r.pushFrame(&frame{cur: r.newFile(name, dirOf("", name), data, nil)})
+	return newReader(opts, fsys).readMain(name, data)
+}
+
+func (r *reader) readMain(name string, data []byte) (*Source, Diagnostics) {
+	r.pushFrame(&frame{cur: r.newFile(name, dirOf("", name), data, nil), at: Pos{File: name}, main: true})
 	r.src.Files = append(r.src.Files, name)
 	return r.run()
 }
@@ -83,15 +86,18 @@ type reader struct {
 	frames       []*frame // include stack, innermost last
 	includeCheck incFlags
 
-	defs          map[string]*def
-	seqs          []*seq
-	ml            mlState
-	mlDef         *def // multi-line definition being read
-	generated     int
-	substitutions int
-	subCapped     bool
-	nestCapped    bool
-	genCapped     bool
+	defs  map[string]*def
+	seqs  []*seq
+	ml    mlState
+	mlDef *def // multi-line definition being read
+	// maxGen and maxSubst are maxGenerated and maxTotalSubstitution; the
+	// fuzzer lowers them so that it spends its time on variety.
+	maxGen, maxSubst int
+	generated        int
+	substitutions    int
+	subCapped        bool
+	nestCapped       bool
+	genCapped        bool
 
 	store    []byte // backing array of buf, which is resliced as text is cut
 	buf      []byte
@@ -125,6 +131,8 @@ func newReader(opts ReadOptions, fsys fileSystem) *reader {
 		rnd:      rand.New(rand.NewPCG(uint64(seed), 0x6b656570616c6976)),
 		src:      &Source{},
 		store:    make([]byte, 0, 2*maxLine+2),
+		maxGen:   maxGenerated,
+		maxSubst: maxTotalSubstitution,
 	}
 	if opts.AllIncludeChecks {
 		r.includeCheck = incAll

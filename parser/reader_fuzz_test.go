@@ -13,7 +13,9 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte("$S=~SEQ(N,1,2) $S\n$S\n"))
 	f.Add([]byte("include {a,b{c,d}}/*.conf\nincludea [!x]*\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		src, ds := readBytes("fuzz.conf", data, ReadOptions{ConfigID: "vm", Seed: 1}, emptyFS{})
+		r := newReader(ReadOptions{ConfigID: "vm", Seed: 1}, emptyFS{})
+		r.maxGen, r.maxSubst = 20_000, 20_000
+		src, ds := r.readMain("fuzz.conf", data)
 		checkBalanced(t, src)
 		for _, l := range src.Lines {
 			if l.Pos.Line == 0 && l.IsClose() {

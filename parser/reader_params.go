@@ -210,9 +210,9 @@ func (r *reader) substitute() bool {
 			return false
 		}
 		r.substitutions++
-		if steps++; steps > maxSubstitution || r.substitutions > maxTotalSubstitution {
+		if steps++; steps > maxSubstitution || r.substitutions > r.maxSubst {
 			if !r.subCapped {
-				r.subCapped = r.substitutions > maxTotalSubstitution
+				r.subCapped = r.substitutions > r.maxSubst
 				r.report(r.cur.pos(cur), ClassGeneral, fmt.Sprintf("Too many parameter substitutions on line '%s' - ignoring line", b))
 			}
 			r.buf = b[:0]
