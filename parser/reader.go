@@ -16,7 +16,12 @@ const (
 	maxGenerators   = 64        // ~SEQ/~LST nested on one line
 	maxIncludeDepth = 64
 	maxSubstitution = 10_000 // $NAME replacements on one line
-	maxFileSize     = 64 << 20
+	// A line left half-substituted at keepalived's length limit is split at
+	// the braces of its "${...}" and every piece substituted again, which
+	// can take exponential time; this bounds the whole read.
+	maxTotalSubstitution = 1_000_000
+	maxFileSize          = 64 << 20
+	maxDiagnostics       = 10_000
 )
 
 // Read reads the configuration file at path the way keepalived 2.2.7 reads
@@ -34,8 +39,11 @@ func ReadBytes(name string, data []byte, opts ReadOptions) (*Source, Diagnostics
 }
 
 func readBytes(name string, data []byte, opts ReadOptions, fsys fileSystem) (*Source, Diagnostics) {
-	r := newReader(opts, fsys)
-	r.pushFrame(&frame{cur: &srcFile{name: name, dir: dirOf("", name), data: data, line: 1}})
+	return newReader(opts, fsys).readMain(name, data)
+}
+
+func (r *reader) readMain(name string, data []byte) (*Source, Diagnostics) {
+	r.pushFrame(&frame{cur: r.newFile(name, dirOf("", name), data, nil), at: Pos{File: name}, main: true})
 	r.src.Files = append(r.src.Files, name)
 	return r.run()
 }
@@ -46,6 +54,22 @@ type cursor struct {
 	line  int
 	m     colMap
 	chain []*def // multi-line parameters whose expansion produced the text
+	// The file's text and where the physical line starts in it, for
+	// lines that can be cut from it.
+	text    string
+	lineOff int
+}
+
+// lineText is the buffer as a string, without copying it when it is still
+// the text of the file at the same place.
+func (c *cursor) lineText(b []byte) string {
+	if c.text != "" && c.m.segs == nil {
+		start := c.lineOff + c.m.base - 1
+		if start >= 0 && start+len(b) <= len(c.text) && c.text[start:start+len(b)] == string(b) {
+			return c.text[start : start+len(b)]
+		}
+	}
+	return string(b)
 }
 
 func (c *cursor) pos(off int) Pos { return Pos{File: c.file, Line: c.line, Col: c.m.col(off)} }
@@ -62,12 +86,18 @@ type reader struct {
 	frames       []*frame // include stack, innermost last
 	includeCheck incFlags
 
-	defs      map[string]*def
-	seqs      []*seq
-	ml        mlState
-	mlDef     *def // multi-line definition being read
-	generated int
-	genCapped bool
+	defs  map[string]*def
+	seqs  []*seq
+	ml    mlState
+	mlDef *def // multi-line definition being read
+	// maxGen and maxSubst are maxGenerated and maxTotalSubstitution; the
+	// fuzzer lowers them so that it spends its time on variety.
+	maxGen, maxSubst int
+	generated        int
+	substitutions    int
+	subCapped        bool
+	nestCapped       bool
+	genCapped        bool
 
 	store    []byte // backing array of buf, which is resliced as text is cut
 	buf      []byte
@@ -101,6 +131,8 @@ func newReader(opts ReadOptions, fsys fileSystem) *reader {
 		rnd:      rand.New(rand.NewPCG(uint64(seed), 0x6b656570616c6976)),
 		src:      &Source{},
 		store:    make([]byte, 0, 2*maxLine+2),
+		maxGen:   maxGenerated,
+		maxSubst: maxTotalSubstitution,
 	}
 	if opts.AllIncludeChecks {
 		r.includeCheck = incAll
@@ -128,6 +160,13 @@ func (r *reader) run() (*Source, Diagnostics) {
 }
 
 func (r *reader) diag(d Diagnostic) {
+	if len(r.diags) >= maxDiagnostics {
+		if len(r.diags) == maxDiagnostics {
+			r.diags = append(r.diags, Diagnostic{Pos: d.Pos, Severity: SeverityError, Class: ClassGeneral,
+				Message: "Too many errors - not reporting any more", pass: PassParent, seq: len(r.src.Lines)})
+		}
+		return
+	}
 	d.pass = PassParent
 	d.seq = len(r.src.Lines)
 	r.diags = append(r.diags, d)
@@ -142,7 +181,7 @@ func (r *reader) report(pos Pos, class Class, msg string) {
 // balanced: keepalived reports an extra '}' and then dispatches it as an
 // unknown keyword; here the line is dropped so the grammar never sees it.
 func (r *reader) emit() {
-	text := string(r.buf)
+	text := r.cur.lineText(r.buf)
 	words, quoteErr := r.tokenise(text, &r.cur)
 	if quoteErr {
 		r.report(r.cur.pos(0), ClassUnmatchedQuote, fmt.Sprintf("Unmatched quote: '%s'", text))

@@ -1,10 +1,12 @@
 package parser
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -23,11 +25,14 @@ const (
 type srcFile struct {
 	name string // as positions show it: the path from the working directory
 	dir  string // where its relative includes resolve; "" is the working directory
-	data []byte
+	text string
 	off  int
-	line int
-	col  int
-	info fs.FileInfo
+	// lineOff is where the current physical line starts in text: lines the
+	// reader did not rewrite are cut from text instead of copied.
+	lineOff int
+	line    int
+	col     int
+	info    fs.FileInfo
 }
 
 // frame is one include (or the main file): the files its pattern matched,
@@ -204,11 +209,22 @@ func (r *reader) openNext(fr *frame) bool {
 			r.fileError(fr, incR, fmt.Sprintf("Configuration file '%s' open problem (%s) - skipping", m, includeErrText(err)))
 			continue
 		}
-		fr.cur = &srcFile{name: path, dir: dirOf(fr.base, m), data: data, line: 1, info: info}
+		fr.cur = r.newFile(path, dirOf(fr.base, m), data, info)
 		r.src.Files = append(r.src.Files, path)
 		return true
 	}
 	return false
+}
+
+func (r *reader) newFile(name, dir string, data []byte, info fs.FileInfo) *srcFile {
+	// Brace splitting makes more lines than there are newlines; reserving
+	// for the likely total saves regrowing the big slices.
+	n := bytes.Count(data, []byte{'\n'}) + 1
+	r.src.Lines = slices.Grow(r.src.Lines, n*3/2)
+	if cap(r.words)-len(r.words) < 2*n {
+		r.words = make([]Word, 0, 2*n+64)
+	}
+	return &srcFile{name: name, dir: dir, text: string(data), line: 1, info: info}
 }
 
 // errText is strerror's wording, without Go's "open PATH: " prefix.

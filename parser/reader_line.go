@@ -3,6 +3,7 @@ package parser
 import (
 	"bytes"
 	"fmt"
+	"strings"
 )
 
 // readLine is keepalived's read_line(): it leaves the next logical line in
@@ -59,7 +60,7 @@ func (r *reader) nextPhysical() bool {
 			r.nextFile()
 			continue
 		}
-		if i := bytes.IndexByte(b, 0); i >= 0 {
+		if i := strings.IndexByte(b, 0); i >= 0 {
 			// fgets stores the NUL, strlen stops at it.
 			b = b[:i]
 		}
@@ -83,7 +84,7 @@ func (r *reader) nextPhysical() bool {
 				Message: fmt.Sprintf("line is longer than %d bytes: keepalived 2.2.7 would cut it here and read the rest as a line of its own", maxLine)})
 		}
 		r.buf = append(r.store[:0], b[:n]...)
-		r.cur = cursor{file: pos.File, line: pos.Line, m: identityMap(pos.Col)}
+		r.cur = cursor{file: pos.File, line: pos.Line, m: identityMap(pos.Col), text: fr.cur.text, lineOff: fr.cur.lineOff}
 		var bad string
 		r.buf, bad = decomment(r.buf, &r.cur.m)
 		if bad != "" {

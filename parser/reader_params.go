@@ -209,8 +209,12 @@ func (r *reader) substitute() bool {
 			r.buf = b[:0]
 			return false
 		}
-		if steps++; steps > maxSubstitution {
-			r.report(r.cur.pos(cur), ClassGeneral, fmt.Sprintf("Too many parameter substitutions on line '%s' - ignoring line", b))
+		r.substitutions++
+		if steps++; steps > maxSubstitution || r.substitutions > r.maxSubst {
+			if !r.subCapped {
+				r.subCapped = r.substitutions > r.maxSubst
+				r.report(r.cur.pos(cur), ClassGeneral, fmt.Sprintf("Too many parameter substitutions on line '%s' - ignoring line", b))
+			}
 			r.buf = b[:0]
 			return false
 		}

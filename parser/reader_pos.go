@@ -96,7 +96,25 @@ func (m *colMap) replace(off, n, newLen int) {
 	if len(out) == 0 || out[0].off != 0 {
 		out = append([]seg{{0, at, false}}, out...)
 	}
-	m.segs = out
+	m.segs = compact(out)
+}
+
+// compact merges runs that map alike, so that a line rewritten many times
+// (nested parameters) keeps a short map.
+func compact(segs []seg) []seg {
+	out := segs[:1]
+	for _, s := range segs[1:] {
+		last := &out[len(out)-1]
+		switch {
+		case s.off == last.off:
+			*last = s
+		case !s.exact && !last.exact && s.col == last.col:
+		case s.exact && last.exact && s.col-last.col == s.off-last.off:
+		default:
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // clone gives a map that later edits of m cannot change.

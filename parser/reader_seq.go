@@ -29,7 +29,10 @@ func (r *reader) addGenerator() {
 	line := string(r.buf)
 	pos := r.cur.pos(0)
 	if len(r.seqs) >= maxGenerators {
-		r.report(pos, ClassGeneral, fmt.Sprintf("Too many nested ~SEQ/~LST generators '%s'", line))
+		if !r.nestCapped {
+			r.nestCapped = true
+			r.report(pos, ClassGeneral, fmt.Sprintf("Too many nested ~SEQ/~LST generators '%s' - ignoring", line))
+		}
 		return
 	}
 	var s *seq

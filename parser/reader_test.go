@@ -1,6 +1,9 @@
 package parser
 
 import (
+	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -208,5 +211,97 @@ func TestReaderRules(t *testing.T) {
 			}
 			checkBalanced(t, src)
 		})
+	}
+}
+
+func TestGenerationIsBounded(t *testing.T) {
+	for _, in := range []string{
+		"~SEQ(A,1000) ~SEQ(B,1000) ~SEQ(C,1000) x\n",
+		"$S=~SEQ(N,1,2) $S\n$S\n",
+	} {
+		src, ds := readString(in, ReadOptions{})
+		if len(src.Lines) > maxGenerated || ExitCode(ds, false) != ExitErrors {
+			t.Errorf("%q: %d lines, exit %d", in, len(src.Lines), ExitCode(ds, false))
+		}
+		if len(ds) > maxDiagnostics+1 {
+			t.Errorf("%q: %d diagnostics", in, len(ds))
+		}
+		found := false
+		for _, d := range ds {
+			found = found || strings.HasPrefix(d.Message, "More than 1000000 lines generated")
+		}
+		if !found {
+			t.Errorf("%q: no error about the limit: %v", in, messages(ds[:min(len(ds), 3)]))
+		}
+	}
+}
+
+func TestSubstitutionIsBounded(t *testing.T) {
+	// Each level doubles: without keepalived's line length limit this
+	// would need 2^40 bytes.
+	var b strings.Builder
+	b.WriteString("$P0=x\n")
+	for i := 1; i <= 40; i++ {
+		b.WriteString("$P" + itoa(i) + "=${P" + itoa(i-1) + "}${P" + itoa(i-1) + "}\n")
+	}
+	b.WriteString("a ${P40}\n")
+	src, ds := readString(b.String(), ReadOptions{})
+	// keepalived leaves the line half-substituted at its length limit and
+	// then splits the "${P..}" left in it at the braces.
+	if len(src.Lines) == 0 || len(src.Lines) > 100_000 {
+		t.Fatalf("%d lines", len(src.Lines))
+	}
+	for _, l := range src.Lines {
+		if len(l.Text) > maxLine {
+			t.Fatalf("line of %d bytes", len(l.Text))
+		}
+	}
+	if len(ds) == 0 || !strings.Contains(ds[0].Message, "would exceed maximum line length") {
+		t.Errorf("%v", ds[:min(3, len(ds))])
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestWords(t *testing.T) {
+	src, ds := readString("a \"b c\" d\"e f\" 'g h' \"\" x\"\n", ReadOptions{})
+	var got []string
+	for _, w := range src.Lines[0].Words {
+		got = append(got, fmt.Sprintf("%s/%v", w.Text, w.Quoted))
+	}
+	want := []string{"a/false", "b c/true", "d/false", "e f/true", "'g/false", "h'/false", "/true", "x/false"}
+	if !equal(got, want) {
+		t.Errorf("got %q", got)
+	}
+	if len(ds) != 2 || ds[1].Class != ClassUnmatchedQuote || ds[0].Class != ClassGeneral {
+		t.Errorf("%v", ds)
+	}
+}
+
+func TestConfigIDDefaultsToHostName(t *testing.T) {
+	host, err := os.Hostname()
+	if err != nil {
+		t.Skip(err)
+	}
+	host, _, _ = strings.Cut(host, ".")
+	src, _ := readBytes("t.conf", []byte("@"+host+" a ${_INSTANCE}\n"), ReadOptions{}, emptyFS{})
+	if !equal(texts(src), []string{"a " + host}) {
+		t.Errorf("%q", texts(src))
+	}
+}
+
+func TestRandomIsSeeded(t *testing.T) {
+	in := "a ${_RANDOM} ${_RANDOM 1 6} $_RANDOM\n"
+	a, _ := readString(in, ReadOptions{Seed: 7})
+	b, _ := readString(in, ReadOptions{Seed: 7})
+	if !equal(texts(a), texts(b)) {
+		t.Errorf("%q != %q", texts(a), texts(b))
+	}
+	w := a.Lines[0].Words
+	for i, max := range []int{32767, 6, 32767} {
+		n, err := strconv.Atoi(w[i+1].Text)
+		if err != nil || n < 0 || n > max {
+			t.Errorf("%q", w[i+1].Text)
+		}
 	}
 }

@@ -1,6 +1,6 @@
 package parser
 
-import "bytes"
+import "strings"
 
 // maxLine is keepalived's MAXBUF less the terminating NUL: fgets hands it at
 // most this many bytes of a physical line at a time, and a substitution may
@@ -46,19 +46,20 @@ func trimRightBlanks(b []byte) []byte {
 // and including a newline, but never more than maxLine bytes. pos is where
 // the piece starts in the physical file; split tells that it continues a
 // physical line keepalived has already cut once.
-func (f *srcFile) chunk() (b []byte, pos Pos, split bool, ok bool) {
-	if f.off >= len(f.data) {
-		return nil, Pos{}, false, false
+func (f *srcFile) chunk() (b string, pos Pos, split bool, ok bool) {
+	if f.off >= len(f.text) {
+		return "", Pos{}, false, false
 	}
-	rest := f.data[f.off:]
+	rest := f.text[f.off:]
 	if len(rest) > maxLine {
 		rest = rest[:maxLine]
 	}
-	if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+	if i := strings.IndexByte(rest, '\n'); i >= 0 {
 		rest = rest[:i+1]
 	}
 	pos = Pos{File: f.name, Line: f.line, Col: f.col + 1}
 	split = f.col > 0
+	f.lineOff = f.off - f.col
 	f.off += len(rest)
 	if rest[len(rest)-1] == '\n' {
 		f.line++
