@@ -231,7 +231,7 @@ func TestGenerationIsBounded(t *testing.T) {
 			found = found || strings.HasPrefix(d.Message, "More than 1000000 lines generated")
 		}
 		if !found {
-			t.Errorf("%q: no error about the limit: %v", in, messages(ds[:min(len(ds), 3)]))
+			t.Errorf("%q: no error about the limit: %v", in, readerMessages(ds[:min(len(ds), 3)]))
 		}
 	}
 }
