@@ -139,14 +139,18 @@ func decodeSource(name string, src *Source, diags Diagnostics, opts Options) *Re
 		res.Diagnostics = append(res.Diagnostics, Diagnostic{Class: ClassFatal, Message: err.Error()})
 		return res
 	}
-	ast, err := g.Parse(src)
+	ast, err := g.parseTop(src)
 	if err != nil {
 		res.Diagnostics = append(res.Diagnostics, Diagnostic{Class: ClassFatal, Message: err.Error()})
 		return res
 	}
 	d := &decoder{src: src, cfg: cfg, opts: &opts, diags: res.Diagnostics}
 	applyDefaults(d)
-	decodeBlock(d, ast.Nodes, rootKeywords, cfg)
+	for i, n := range ast.Nodes {
+		buildNode(src.Lines, n)
+		decodeBlock(d, ast.Nodes[i:i+1], rootKeywords, cfg)
+		ast.Nodes[i] = nil
+	}
 	validate(d)
 	res.Diagnostics = d.diags
 	return res

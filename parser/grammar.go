@@ -200,6 +200,21 @@ func NewGrammar() (*Grammar, error) {
 // Parse builds the tree of a Source. The reader balances braces, so a
 // failure here is a bug, reported as an error rather than a diagnostic.
 func (g *Grammar) Parse(src *Source) (*AST, error) {
+	ast, err := g.parseTop(src)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range ast.Nodes {
+		buildNode(src.Lines, n)
+	}
+	return ast, nil
+}
+
+// parseTop parses the top level only: blocks keep just their opening line
+// until buildNode fills them. Decoding builds and drops one top-level block
+// at a time, so the whole tree of a large configuration never sits in
+// memory at once.
+func (g *Grammar) parseTop(src *Source) (*AST, error) {
 	peek, err := lexer.Upgrade(&blockLexer{lines: src.Lines})
 	if err != nil {
 		return nil, fmt.Errorf("parser: %w", err)
@@ -208,17 +223,19 @@ func (g *Grammar) Parse(src *Source) (*AST, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parser: grammar: %w", err)
 	}
-	for _, n := range ast.Nodes {
-		switch {
-		case n.Orphan != nil:
-			n.Line = n.Orphan.Open
-			buildBody(src.Lines, n.Orphan)
-		default:
-			n.Line = n.Keyword.Pos.Offset
-			if n.Body != nil {
-				buildBody(src.Lines, n.Body)
-			}
+	return ast, nil
+}
+
+// buildNode completes a top-level node from the lines.
+func buildNode(lines []Line, n *Node) {
+	switch {
+	case n.Orphan != nil:
+		n.Line = n.Orphan.Open
+		buildBody(lines, n.Orphan)
+	default:
+		n.Line = n.Keyword.Pos.Offset
+		if n.Body != nil {
+			buildBody(lines, n.Body)
 		}
 	}
-	return ast, nil
 }
