@@ -1,6 +1,8 @@
 package parser
 
 import (
+	"io/fs"
+	"os/user"
 	"testing"
 )
 
@@ -20,7 +22,13 @@ func FuzzLoad(f *testing.F) {
 		if len(text) > 1<<16 {
 			return
 		}
-		r := LoadBytes("fuzz.conf", []byte(text), Options{Host: testHost, ReadOptions: ReadOptions{ConfigID: "host"}})
+		// An empty file system: a fuzzed "include /*/*" must not walk the
+		// host, and generation caps keep each input quick.
+		opts := Options{Host: testHost, ReadOptions: ReadOptions{ConfigID: "host", Seed: 1}, Scripts: noScripts{}}
+		rd := newReader(opts.ReadOptions, emptyFS{})
+		rd.maxGen, rd.maxSubst = 20_000, 20_000
+		src, ds := rd.readMain("fuzz.conf", []byte(text))
+		r := decodeSource("fuzz.conf", src, ds, opts)
 		if r == nil || r.Config == nil {
 			t.Fatal("no result")
 		}
@@ -31,3 +39,16 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// noScripts is a machine with no users and no files, so the script
+// security pass is exercised without touching the host.
+type noScripts struct{}
+
+func (noScripts) LookupUser(name string) (int, int, error) {
+	return 0, 0, user.UnknownUserError(name)
+}
+func (noScripts) LookupGroup(name string) (int, error) { return 0, user.UnknownGroupError(name) }
+func (noScripts) Lstat(string) (fs.FileInfo, error)    { return nil, fs.ErrNotExist }
+func (noScripts) Stat(string) (fs.FileInfo, error)     { return nil, fs.ErrNotExist }
+func (noScripts) EvalSymlinks(string) (string, error)  { return "", fs.ErrNotExist }
+func (noScripts) SearchPath() string                   { return "/usr/bin:/bin" }
