@@ -15,8 +15,8 @@ type Config struct {
 	// Files lists every file read, main file first.
 	Files []string `json:"files"`
 
-	Global GlobalDefs `json:"global_defs"`
-	Root   RootSettings
+	Global GlobalDefs   `json:"global_defs"`
+	Root   RootSettings `json:"root"`
 
 	// VRRP side.
 	VRRPScripts     []*VRRPScript      `json:"vrrp_scripts,omitempty"`

@@ -55,3 +55,12 @@ func TestLintSwallowedKeywordInEveryBlock(t *testing.T) {
 		}
 	}
 }
+
+func TestMicrosJSONIsSeconds(t *testing.T) {
+	for m, want := range map[Micros]string{0: "0", 1000000: "1", 500000: "0.5", 2000001: "2.000001", 60000000: "60"} {
+		b, err := m.MarshalJSON()
+		if err != nil || string(b) != want {
+			t.Errorf("%d µs: %s, %v; want %s", uint64(m), b, err, want)
+		}
+	}
+}

@@ -251,7 +251,7 @@ func TestLVSConfigMarshalsToJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, frag := range []string{`"protocol":"tcp"`, `"lb_kind":{"method":"DR"}`, `"group":"G"`, `"delay_loop":60000000`} {
+	for _, frag := range []string{`"protocol":"tcp"`, `"lb_kind":{"method":"DR"}`, `"group":"G"`, `"delay_loop":60`} {
 		if !strings.Contains(string(b), frag) {
 			t.Errorf("JSON lacks %s: %s", frag, b)
 		}

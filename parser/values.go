@@ -135,6 +135,13 @@ func (m Micros) Seconds() float64 { return float64(m) / 1e6 }
 
 func (m Micros) String() string { return formatDecimal(uint64(m), 6) }
 
+// MarshalJSON writes seconds, the unit keepalived.conf uses, with no more
+// decimals than needed: 1, 0.5, 2.000001.
+func (m Micros) MarshalJSON() ([]byte, error) {
+	s := strings.TrimRight(formatDecimal(uint64(m), 6), "0")
+	return []byte(strings.TrimSuffix(s, ".")), nil
+}
+
 // decimalValue is keepalived's read_decimal_unsigned with `shift` decimal
 // places: "2.5" with shift 6 is 2500000. min and max are in the same units.
 func (s *stmt) decimalValue(i int, min, max uint64, shift int) (uint64, bool) {
