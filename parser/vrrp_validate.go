@@ -246,8 +246,10 @@ func completeInstance(d *decoder, vi *VRRPInstance) bool {
 		d.errorf(at, ClassWarning, "(%s) No VIP specified; at least one is sensible", vi.Name)
 	}
 
-	if owner {
-		completeOwnerTracking(d, vi)
+	// keepalived forbids floating priorities in a sync group unless the
+	// group keeps its members' weights, and for an address owner always.
+	if sg := syncGroupOf(d.cfg, vi.Name); (sg != nil && !sg.TrackingWeight) || owner {
+		completeUnweightedTracking(d, vi, sg != nil && !sg.TrackingWeight)
 	}
 	vi.set.completed = true
 	return true
@@ -397,14 +399,39 @@ func completeVMAC(vi *VRRPInstance, errf func(string, ...any)) {
 	}
 }
 
-// completeOwnerTracking drops the weighted tracking an address owner
-// cannot use: its priority never changes.
-func completeOwnerTracking(d *decoder, vi *VRRPInstance) {
+// syncGroupOf is the sync group that accepted the instance, if any.
+func syncGroupOf(cfg *Config, name string) *SyncGroup {
+	for _, g := range cfg.SyncGroups {
+		for _, m := range g.Members {
+			if m == name {
+				return g
+			}
+		}
+	}
+	return nil
+}
+
+// completeUnweightedTracking removes the weights an instance cannot use:
+// an address owner's priority never changes, and members of a sync group
+// move together, so (without sync_group_tracking_weight) a weighted
+// tracker of theirs is ignored. keepalived reports each one.
+func completeUnweightedTracking(d *decoder, vi *VRRPInstance, inSync bool) {
+	reason, weightWord := "address_owner", ""
+	if inSync {
+		reason, weightWord = "SYNC group", "weight "
+	}
+	ifReason := reason
+	if !inSync {
+		ifReason = "address owner"
+	}
 	ifs := vi.TrackInterfaces[:0]
 	for _, t := range vi.TrackInterfaces {
 		if t.Weight != 0 {
-			d.errorf(t.Pos, ClassGeneral, "(%s) ignoring %s tracked interface due to address owner", vi.Name, t.Name)
-			continue
+			d.errorf(t.Pos, ClassGeneral, "(%s) ignoring %s tracked interface %sdue to %s", vi.Name, t.Name, weightWord, ifReason)
+			if !inSync {
+				continue
+			}
+			t.Weight = 0
 		}
 		ifs = append(ifs, t)
 	}
@@ -412,7 +439,7 @@ func completeOwnerTracking(d *decoder, vi *VRRPInstance) {
 	scripts := vi.TrackScripts[:0]
 	for _, t := range vi.TrackScripts {
 		if t.Weight != 0 {
-			d.errorf(t.Pos, ClassGeneral, "(%s) ignoring tracked script %s with weights due to address_owner", vi.Name, t.Name)
+			d.errorf(t.Pos, ClassGeneral, "(%s) ignoring tracked script %s with weights due to %s", vi.Name, t.Name, reason)
 			continue
 		}
 		scripts = append(scripts, t)
@@ -422,10 +449,10 @@ func completeOwnerTracking(d *decoder, vi *VRRPInstance) {
 	for _, t := range vi.TrackFiles {
 		switch {
 		case t.Weight == 1:
-			d.errorf(t.Pos, ClassGeneral, "(%s) ignoring weight from tracked file %s due to address_owner. specify weight 0", vi.Name, t.Name)
+			d.errorf(t.Pos, ClassGeneral, "(%s) ignoring weight from tracked file %s due to %s. specify weight 0", vi.Name, t.Name, reason)
 			t.Weight = 0
 		case t.Weight != 0:
-			d.errorf(t.Pos, ClassGeneral, "(%s) ignoring tracked file %s with weight %d due to address_owner", vi.Name, t.Name, t.Weight)
+			d.errorf(t.Pos, ClassGeneral, "(%s) ignoring tracked file %s with weight %d due to %s", vi.Name, t.Name, t.Weight, reason)
 			continue
 		}
 		files = append(files, t)
@@ -434,7 +461,7 @@ func completeOwnerTracking(d *decoder, vi *VRRPInstance) {
 	bfds := vi.TrackBFDs[:0]
 	for _, t := range vi.TrackBFDs {
 		if t.Weight != 0 {
-			d.errorf(t.Pos, ClassGeneral, "(%s) ignoring tracked bfd %s with weight %d due to address_owner", vi.Name, t.Name, t.Weight)
+			d.errorf(t.Pos, ClassGeneral, "(%s) ignoring tracked bfd %s with weight %d due to %s", vi.Name, t.Name, t.Weight, reason)
 			continue
 		}
 		bfds = append(bfds, t)
