@@ -34,3 +34,18 @@ func TestSyncGroupMembersLoseTrackingWeights(t *testing.T) {
 		t.Errorf("with sync_group_tracking_weight: exit %d, want 0: %q", got, messages(r))
 	}
 }
+
+// Observed with keepalived 2.2.7 -t: only VI_1, whose own interface eth0 the
+// group also tracks, is reported; VI_2 has dont_track_primary.
+func TestSyncGroupAndMemberTrackSameInterface(t *testing.T) {
+	r := parseText(t, "vrrp_sync_group G1 {\n group {\n VI_1\n VI_2\n }\n track_interface {\n eth0\n eth1\n }\n}\n"+
+		"vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n"+
+		"vrrp_instance VI_2 {\n interface eth1\n virtual_router_id 2\n dont_track_primary\n virtual_ipaddress {\n 10.0.0.2\n }\n}\n")
+	want := "(VI_1) track_interface eth0 is configured on VRRP instance and sync group. Remove vrrp instance or sync group config"
+	if !hasMessage(r, want) || hasMessage(r, "(VI_2) track_interface") {
+		t.Errorf("got %q", messages(r))
+	}
+	if got := r.ExitCode(false); got != ExitErrors {
+		t.Errorf("exit %d, want 5", got)
+	}
+}

@@ -36,6 +36,39 @@ func validateVRRP(d *decoder) {
 		}
 	}
 	checkVRIDConflicts(d)
+	checkSyncGroupInterfaces(d)
+}
+
+// checkSyncGroupInterfaces reports an interface tracked both by a sync
+// group and by one of its members (explicitly, or as the member's own
+// interface unless dont_track_primary): keepalived tracks it once and says
+// so when it links the group's trackers to its members.
+func checkSyncGroupInterfaces(d *decoder) {
+	for _, g := range d.cfg.SyncGroups {
+		if len(g.TrackInterfaces) == 0 {
+			continue
+		}
+		for _, name := range g.Members {
+			var vi *VRRPInstance
+			for _, c := range d.cfg.Instances {
+				if c.Name == name {
+					vi = c
+				}
+			}
+			if vi == nil {
+				continue
+			}
+			for _, gt := range g.TrackInterfaces {
+				tracked := gt.Name == vi.Interface && !vi.DontTrackPrimary
+				for _, t := range vi.TrackInterfaces {
+					tracked = tracked || t.Name == gt.Name
+				}
+				if tracked {
+					d.errorf(gt.Pos, ClassGeneral, "(%s) track_interface %s is configured on VRRP instance and sync group. Remove vrrp instance or sync group config", vi.Name, gt.Name)
+				}
+			}
+		}
+	}
 }
 
 // nonExistentInterface reports whether the VRRP pass met an interface name
