@@ -49,3 +49,20 @@ func TestSyncGroupAndMemberTrackSameInterface(t *testing.T) {
 		t.Errorf("exit %d, want 5", got)
 	}
 }
+
+// Observed with keepalived 2.2.7 -t: an owner MASTER followed by a member
+// configured `state BACKUP` is reported (exit 5); an unstated member is not.
+func TestSyncGroupOwnerMix(t *testing.T) {
+	conf := func(vi2State string) string {
+		return "vrrp_sync_group G1 {\n group {\n VI_1\n VI_2\n }\n}\n" +
+			"vrrp_instance VI_1 {\n state MASTER\n priority 255\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n" +
+			"vrrp_instance VI_2 {\n" + vi2State + " interface eth0\n virtual_router_id 2\n virtual_ipaddress {\n 10.0.0.2\n }\n}\n"
+	}
+	const msg = "Sync group G1 has some member(s) as address owner and some not as address owner. This won't work."
+	if r := parseText(t, conf(" state BACKUP\n")); !hasMessage(r, msg) || r.ExitCode(false) != ExitErrors {
+		t.Errorf("state BACKUP member: exit %d, %q", r.ExitCode(false), messages(r))
+	}
+	if r := parseText(t, conf("")); hasMessage(r, msg) || r.ExitCode(false) != ExitOK {
+		t.Errorf("unstated member: exit %d, %q", r.ExitCode(false), messages(r))
+	}
+}

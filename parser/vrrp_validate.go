@@ -12,6 +12,7 @@ import (
 // keepalived it stops at the first instance that cannot be completed.
 func validateVRRP(d *decoder) {
 	defer lintVRRP(d)
+	checkSyncGroupOwners(d)
 	for _, vi := range d.cfg.Instances {
 		resolveInstanceTracking(d, vi)
 		inheritVRRPGlobals(d, vi)
@@ -37,6 +38,37 @@ func validateVRRP(d *decoder) {
 	}
 	checkVRIDConflicts(d)
 	checkSyncGroupInterfaces(d)
+}
+
+// checkSyncGroupOwners is keepalived's start state of a sync group: the
+// group starts as MASTER only while every member so far is a configured
+// `state MASTER` with `priority 255`; a later member configured as BACKUP
+// then cannot follow. keepalived decides this before deriving any defaults,
+// so only what the blocks say counts.
+func checkSyncGroupOwners(d *decoder) {
+	for _, g := range d.cfg.SyncGroups {
+		groupMaster, decided := false, false
+		for _, name := range g.Members {
+			var vi *VRRPInstance
+			for _, c := range d.cfg.Instances {
+				if c.Name == name {
+					vi = c
+				}
+			}
+			if vi == nil {
+				continue
+			}
+			wantMaster := vi.set.state && vi.State == "MASTER"
+			wantBackup := vi.set.state && vi.State == "BACKUP"
+			if decided && groupMaster && wantBackup {
+				d.errorf(g.Pos, ClassGeneral, "Sync group %s has some member(s) as address owner and some not as address owner. This won't work.", g.Name)
+			}
+			if !decided || groupMaster {
+				groupMaster = wantMaster && vi.set.priority && vi.Priority == vrrpPrioOwner
+				decided = true
+			}
+		}
+	}
 }
 
 // checkSyncGroupInterfaces reports an interface tracked both by a sync
