@@ -156,3 +156,37 @@ func TestDebianSamples(t *testing.T) {
 	}
 	t.Logf("Debian samples: %d/%d agree", agree, len(samples))
 }
+
+// TestSmallConfigsAgainstKeepalived runs keepalived -t and gokeepalived -t
+// side by side on small configurations that each exercise one rule, and
+// requires the same exit code.
+func TestSmallConfigsAgainstKeepalived(t *testing.T) {
+	if _, err := exec.LookPath("keepalived"); err != nil {
+		t.Skip("skipped: keepalived is not installed")
+	}
+	needNetnsRoot(t)
+	cases, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "t-cases", "*.conf"))
+	if len(cases) == 0 {
+		t.Fatal("no cases in testdata/t-cases")
+	}
+	bin := buildBinary(t)
+	args := append([]string{filepath.Join("..", "..", "scripts", "compare-t.sh"), bin,
+		filepath.Join("..", "..", "testdata", "t-cases.interfaces")}, cases...)
+	b, err := exec.Command("bash", args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("compare-t.sh: %v\n%s", err, b)
+	}
+	agree := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 3 {
+			t.Fatalf("unexpected compare-t.sh line %q", line)
+		}
+		if f[1] != f[2] {
+			t.Errorf("%s: keepalived -t exits %s, gokeepalived -t %s", filepath.Base(f[0]), f[1], f[2])
+			continue
+		}
+		agree++
+	}
+	t.Logf("small configurations: %d/%d agree", agree, len(cases))
+}
