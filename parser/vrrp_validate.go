@@ -49,12 +49,7 @@ func checkSyncGroupOwners(d *decoder) {
 	for _, g := range d.cfg.SyncGroups {
 		groupMaster, decided := false, false
 		for _, name := range g.Members {
-			var vi *VRRPInstance
-			for _, c := range d.cfg.Instances {
-				if c.Name == name {
-					vi = c
-				}
-			}
+			vi := instanceByName(d.cfg, name)
 			if vi == nil {
 				continue
 			}
@@ -81,12 +76,7 @@ func checkSyncGroupInterfaces(d *decoder) {
 			continue
 		}
 		for _, name := range g.Members {
-			var vi *VRRPInstance
-			for _, c := range d.cfg.Instances {
-				if c.Name == name {
-					vi = c
-				}
-			}
+			vi := instanceByName(d.cfg, name)
 			if vi == nil {
 				continue
 			}
@@ -462,6 +452,16 @@ func completeVMAC(vi *VRRPInstance, errf func(string, ...any)) {
 			errf("IPv4 ipvlan address family does not match instance. setting instance to fault state")
 		}
 	}
+}
+
+// instanceByName is the vrrp_instance of that name, if any.
+func instanceByName(cfg *Config, name string) *VRRPInstance {
+	for _, vi := range cfg.Instances {
+		if vi.Name == name {
+			return vi
+		}
+	}
+	return nil
 }
 
 // syncGroupOf is the sync group that accepted the instance, if any.

@@ -136,8 +136,16 @@ func TestDebianSamples(t *testing.T) {
 	if _, err := os.Stat(ifaces); err != nil {
 		t.Skipf("skipped: no interface list at %s", ifaces)
 	}
-	bin := buildBinary(t)
-	args := append([]string{filepath.Join("..", "..", "scripts", "compare-t.sh"), bin, ifaces}, samples...)
+	agree := compareWithKeepalived(t, buildBinary(t), ifaces, samples)
+	t.Logf("Debian samples: %d/%d agree", agree, len(samples))
+}
+
+// compareWithKeepalived runs both programs' -t on the files side by side
+// (scripts/compare-t.sh), reports each file where the exit codes differ,
+// and returns how many agree.
+func compareWithKeepalived(t *testing.T, bin, ifaces string, files []string) int {
+	t.Helper()
+	args := append([]string{filepath.Join("..", "..", "scripts", "compare-t.sh"), bin, ifaces}, files...)
 	b, err := exec.Command("bash", args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("compare-t.sh: %v\n%s", err, b)
@@ -154,7 +162,7 @@ func TestDebianSamples(t *testing.T) {
 		}
 		agree++
 	}
-	t.Logf("Debian samples: %d/%d agree", agree, len(samples))
+	return agree
 }
 
 // TestSmallConfigsAgainstKeepalived runs keepalived -t and gokeepalived -t
@@ -169,24 +177,6 @@ func TestSmallConfigsAgainstKeepalived(t *testing.T) {
 	if len(cases) == 0 {
 		t.Fatal("no cases in testdata/t-cases")
 	}
-	bin := buildBinary(t)
-	args := append([]string{filepath.Join("..", "..", "scripts", "compare-t.sh"), bin,
-		filepath.Join("..", "..", "testdata", "t-cases.interfaces")}, cases...)
-	b, err := exec.Command("bash", args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("compare-t.sh: %v\n%s", err, b)
-	}
-	agree := 0
-	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		f := strings.Split(line, "\t")
-		if len(f) != 3 {
-			t.Fatalf("unexpected compare-t.sh line %q", line)
-		}
-		if f[1] != f[2] {
-			t.Errorf("%s: keepalived -t exits %s, gokeepalived -t %s", filepath.Base(f[0]), f[1], f[2])
-			continue
-		}
-		agree++
-	}
+	agree := compareWithKeepalived(t, buildBinary(t), filepath.Join("..", "..", "testdata", "t-cases.interfaces"), cases)
 	t.Logf("small configurations: %d/%d agree", agree, len(cases))
 }
