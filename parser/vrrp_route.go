@@ -92,6 +92,24 @@ func (p *routeParser) next() (string, bool) {
 	return v, ok
 }
 
+// trackGroup reads a static route's or rule's `track_group NAME`; a second
+// one makes keepalived skip the rest of the line (n is its last word).
+func (p *routeParser) trackGroup(group *string, n int) {
+	v, ok := p.next()
+	if !ok {
+		return
+	}
+	switch {
+	case *group != "":
+		p.e.ErrorAt(p.i, ClassGeneral, "track_group %s is a duplicate", v)
+		p.i = n + 1
+	case findTrackGroup(p.e.d, v):
+		*group = v
+	default:
+		p.e.ErrorAt(p.i, ClassGeneral, "track_group %s not found", v)
+	}
+}
+
 func (p *routeParser) fail(format string, args ...any) {
 	p.e.ErrorAt(p.i, ClassGeneral, format, args...)
 	p.ok = false
@@ -423,20 +441,7 @@ func parseRoute(e *stmt, static bool) *Route {
 				dest, haveDst = routeDestination(p, r, str)
 				break
 			}
-			v, ok := p.next()
-			if !ok {
-				break
-			}
-			if r.TrackGroup != "" {
-				e.ErrorAt(p.i, ClassGeneral, "track_group %s is a duplicate", v)
-				p.i = n + 1
-				break
-			}
-			if findTrackGroup(e.d, v) {
-				r.TrackGroup = v
-			} else {
-				e.ErrorAt(p.i, ClassGeneral, "track_group %s not found", v)
-			}
+			p.trackGroup(&r.TrackGroup, n)
 		case "vrf":
 			if v, ok := p.next(); ok {
 				// A VRF is a kind of interface Host cannot tell apart.

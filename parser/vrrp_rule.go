@@ -222,20 +222,7 @@ func parseRule(e *stmt, static bool) *Rule {
 			r.NoTrack = true
 		default:
 			if static && str == "track_group" {
-				v, ok := p.next()
-				if !ok {
-					break
-				}
-				if r.TrackGroup != "" {
-					e.ErrorAt(p.i, ClassGeneral, "track_group %s is a duplicate", v)
-					p.i = n + 1
-					break
-				}
-				if findTrackGroup(e.d, v) {
-					r.TrackGroup = v
-				} else {
-					e.ErrorAt(p.i, ClassGeneral, "track_group %s not found", v)
-				}
+				p.trackGroup(&r.TrackGroup, n)
 				break
 			}
 			if str == "type" {
