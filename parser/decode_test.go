@@ -64,3 +64,17 @@ func TestMicrosJSONIsSeconds(t *testing.T) {
 		}
 	}
 }
+
+// keepalived prints decimal ranges with "%lu.%*.*lu", so a reader with no
+// decimal places still shows the point (observed: "[0., 960000.]").
+func TestFormatDecimalLikeKeepalived(t *testing.T) {
+	for _, c := range []struct {
+		v     uint64
+		shift int
+		want  string
+	}{{0, 0, "0."}, {960000, 0, "960000."}, {1, 6, "0.000001"}, {4294967295, 6, "4294.967295"}, {255000, 3, "255.000"}} {
+		if got := formatDecimal(c.v, c.shift); got != c.want {
+			t.Errorf("formatDecimal(%d, %d) = %q, want %q", c.v, c.shift, got, c.want)
+		}
+	}
+}

@@ -183,11 +183,13 @@ func (s *stmt) parseDecimal(i int, text string, min, max uint64, shift int) (uin
 	return u, true
 }
 
+// formatDecimal prints v/10^shift as keepalived's "%lu.%*.*lu" does: with
+// no decimal places it still prints the point ("960000.").
 func formatDecimal(v uint64, shift int) string {
-	p := uint64(math.Pow10(shift))
 	if shift == 0 {
-		return fmt.Sprint(v)
+		return fmt.Sprintf("%d.", v)
 	}
+	p := uint64(math.Pow10(shift))
 	return fmt.Sprintf("%d.%0*d", v/p, shift, v%p)
 }
 
