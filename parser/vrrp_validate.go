@@ -501,15 +501,9 @@ func completeUnweightedTracking(d *decoder, vi *VRRPInstance, inSync bool) {
 		ifs = append(ifs, t)
 	}
 	vi.TrackInterfaces = ifs
-	scripts := vi.TrackScripts[:0]
-	for _, t := range vi.TrackScripts {
-		if t.Weight != 0 {
-			d.errorf(t.Pos, ClassGeneral, "(%s) ignoring tracked script %s with weights due to %s", vi.Name, t.Name, reason)
-			continue
-		}
-		scripts = append(scripts, t)
-	}
-	vi.TrackScripts = scripts
+	vi.TrackScripts = dropWeighted(vi.TrackScripts, func(t *TrackEntry) {
+		d.errorf(t.Pos, ClassGeneral, "(%s) ignoring tracked script %s with weights due to %s", vi.Name, t.Name, reason)
+	})
 	files := vi.TrackFiles[:0]
 	for _, t := range vi.TrackFiles {
 		switch {
@@ -523,15 +517,22 @@ func completeUnweightedTracking(d *decoder, vi *VRRPInstance, inSync bool) {
 		files = append(files, t)
 	}
 	vi.TrackFiles = files
-	bfds := vi.TrackBFDs[:0]
-	for _, t := range vi.TrackBFDs {
+	vi.TrackBFDs = dropWeighted(vi.TrackBFDs, func(t *TrackEntry) {
+		d.errorf(t.Pos, ClassGeneral, "(%s) ignoring tracked bfd %s with weight %d due to %s", vi.Name, t.Name, t.Weight, reason)
+	})
+}
+
+// dropWeighted keeps the unweighted entries, reporting each one it drops.
+func dropWeighted(entries []*TrackEntry, report func(*TrackEntry)) []*TrackEntry {
+	kept := entries[:0]
+	for _, t := range entries {
 		if t.Weight != 0 {
-			d.errorf(t.Pos, ClassGeneral, "(%s) ignoring tracked bfd %s with weight %d due to %s", vi.Name, t.Name, t.Weight, reason)
+			report(t)
 			continue
 		}
-		bfds = append(bfds, t)
+		kept = append(kept, t)
 	}
-	vi.TrackBFDs = bfds
+	return kept
 }
 
 // checkVRIDConflicts is keepalived's check_vrid_conflicts: one VRID per
