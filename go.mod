@@ -4,4 +4,7 @@ go 1.26.8
 
 require github.com/alecthomas/participle/v2 v2.1.4
 
-require golang.org/x/sys v0.50.0 // indirect
+require (
+	github.com/google/go-cmp v0.7.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+)
