@@ -84,6 +84,11 @@ func OpenFIFO(ctx context.Context, cfg FIFOConfig, runner Runner, log *slog.Logg
 		if c.Name == "" {
 			c.Name = cfg.Kind + "notify_fifo_script"
 		}
+		if c.KillGrace == 0 {
+			// keepalived sends SIGTERM at shutdown and SIGKILL to what
+			// is left a second later.
+			c.KillGrace = StopTimeout
+		}
 		fi.script.Add(1)
 		go func() {
 			defer fi.script.Done()
