@@ -137,5 +137,12 @@ func FIFOScriptArgs(c Command, fifoPath string) Command {
 // notification, or at shutdown, run before it kills the process group.
 const StopTimeout = time.Second
 
+// ForStop returns c as keepalived runs scripts for a STOP notification or
+// at shutdown: SIGKILL to the process group after StopTimeout.
+func (c Command) ForStop() Command {
+	c.Timeout, c.KillGrace = StopTimeout, 0
+	return c
+}
+
 // ErrEmptyCommand is returned for a Command without argv.
 var ErrEmptyCommand = fmt.Errorf("notify: empty command")

@@ -260,3 +260,50 @@ func TestRunAsUser(t *testing.T) {
 		t.Errorf("ran as %q, want %q", b, want)
 	}
 }
+
+func TestForStop(t *testing.T) {
+	c := Command{Argv: []string{"/bin/true"}, Timeout: time.Hour, KillGrace: time.Minute}.ForStop()
+	if c.Timeout != StopTimeout || c.KillGrace != 0 {
+		t.Errorf("%+v", c)
+	}
+}
+
+// TestParentDeathSignal: when gokeepalived dies, its scripts get SIGTERM
+// (keepalived's PR_SET_PDEATHSIG). A copy of the test binary plays
+// gokeepalived and is killed with SIGKILL.
+func TestParentDeathSignal(t *testing.T) {
+	if os.Getenv("GOKA_PDEATH_PIDFILE") != "" {
+		t.Skip("helper")
+	}
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "pid")
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestParentDeathHelper$")
+	cmd.Env = append(os.Environ(), "GOKA_PDEATH_PIDFILE="+pidFile)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	var pid int
+	waitFor(t, func() bool {
+		b, err := os.ReadFile(pidFile)
+		if err != nil || !strings.HasSuffix(string(b), "\n") {
+			return false
+		}
+		pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		return pid > 0
+	})
+	cmd.Process.Kill()
+	waitFor(t, func() bool { return !alive(pid) })
+}
+
+// TestParentDeathHelper is TestParentDeathSignal's stand-in for
+// gokeepalived: it runs a script that records its pid and sleeps.
+func TestParentDeathHelper(t *testing.T) {
+	pidFile := os.Getenv("GOKA_PDEATH_PIDFILE")
+	if pidFile == "" {
+		t.Skip("helper process of TestParentDeathSignal")
+	}
+	script := filepath.Join(filepath.Dir(pidFile), "sleep.sh")
+	writeScript(t, script, "#!/bin/sh\necho $$ >"+pidFile+".tmp\nmv "+pidFile+".tmp "+pidFile+"\nexec sleep 300\n")
+	(&ExecRunner{}).Run(context.Background(), Command{Argv: []string{script}, UID: -1, GID: -1})
+}

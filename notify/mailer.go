@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -88,6 +89,10 @@ func (c *MailConfig) resolve(ctx context.Context) (addr, host string, err error)
 	}
 	return net.JoinHostPort(ip.String(), port), "[" + ip.String() + "]:" + port, nil
 }
+
+// ErrMailDisabled is Deliver's answer when there is no smtp_server or no
+// notification_email address.
+var ErrMailDisabled = errors.New("notify: mail not configured (smtp_server and notification_email)")
 
 // DialFunc opens the connection to the mail server (net.Dialer.DialContext
 // by default).
@@ -188,7 +193,7 @@ func (m *Mailer) Send(mail Mail) bool {
 // error (tests, a future "send test mail" command).
 func (m *Mailer) Deliver(ctx context.Context, mail Mail) error {
 	if !m.cfg.Enabled() {
-		return fmt.Errorf("notify: mail not configured")
+		return ErrMailDisabled
 	}
 	err := deliver(ctx, &m.cfg, m.dial, m.now(), m.log, mail)
 	if err != nil {
