@@ -3,7 +3,7 @@ PREFIX ?= /usr/local
 BIN := bin/gokeepalived
 FUZZTIME ?= 20s
 
-.PHONY: all build test test-unit test-corpus lint fuzz bench-parse install demo clean
+.PHONY: all build test test-unit test-corpus lint fuzz bench-parse install demo clean record-notify
 
 all: build
 
@@ -30,6 +30,11 @@ fuzz:
 	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s $$pkg >/dev/null; \
 	  done; \
 	done
+
+# Re-record notify's golden files from real keepalived 2.2.7 (root,
+# keepalived, iproute2; runs in a private network namespace).
+record-notify:
+	notify/testdata/record/record.sh
 
 bench-parse: build
 	./scripts/bench-parse.sh
