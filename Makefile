@@ -3,7 +3,7 @@ PREFIX ?= /usr/local
 BIN := bin/gokeepalived
 FUZZTIME ?= 20s
 
-.PHONY: all build test test-unit test-corpus lint fuzz bench-parse install demo clean record-notify
+.PHONY: all build test test-unit test-corpus lint fuzz bench-parse install demo clean
 
 all: build
 
@@ -33,6 +33,7 @@ fuzz:
 
 # Re-record notify's golden files from real keepalived 2.2.7 (root,
 # keepalived, iproute2; runs in a private network namespace).
+.PHONY: record-notify
 record-notify:
 	notify/testdata/record/record.sh
 
