@@ -171,7 +171,7 @@ func (s *session) dialogue(data []byte) error {
 		if err := s.extensions(); err != nil {
 			return err
 		}
-	} else if _, err := s.step("HELO "+s.cfg.HeloName+"\r\n", 250, "HELO"); err != nil {
+	} else if _, err := s.step("HELO "+s.cfg.helo()+"\r\n", 250, "HELO"); err != nil {
 		return err
 	}
 	if _, err := s.step("MAIL FROM:<"+s.cfg.From+">\r\n", 250, "MAIL"); err != nil {
@@ -199,7 +199,7 @@ func (s *session) dialogue(data []byte) error {
 // extensions is gokeepalived's STARTTLS and AUTH PLAIN, in place of HELO:
 // EHLO, STARTTLS and a TLS handshake, EHLO again, AUTH.
 func (s *session) extensions() error {
-	r, err := s.step("EHLO "+s.cfg.HeloName+"\r\n", 250, "EHLO")
+	r, err := s.step("EHLO "+s.cfg.helo()+"\r\n", 250, "EHLO")
 	if err != nil {
 		return err
 	}
@@ -219,7 +219,7 @@ func (s *session) extensions() error {
 		}
 		_ = tc.SetDeadline(time.Time{})
 		s.conn, s.buf = tc, nil
-		if r, err = s.step("EHLO "+s.cfg.HeloName+"\r\n", 250, "EHLO"); err != nil {
+		if r, err = s.step("EHLO "+s.cfg.helo()+"\r\n", 250, "EHLO"); err != nil {
 			return err
 		}
 	}

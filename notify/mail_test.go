@@ -212,6 +212,7 @@ func TestMailTimeoutsVirtualTime(t *testing.T) {
 		wantClient  string
 	}{
 		{"silent from the start", 0, "QUIT\r\n"},
+		{"no helo name", 1, "HELO localhost\r\nQUIT\r\n"},
 		{"silent after greeting", 1, "HELO h\r\nQUIT\r\n"},
 		{"silent after DATA", 6, "HELO h\r\nMAIL FROM:<f@x>\r\nRCPT TO:<a@x>\r\nRCPT TO:<b@x>\r\nDATA\r\n<data>QUIT\r\n"},
 	} {
@@ -220,6 +221,9 @@ func TestMailTimeoutsVirtualTime(t *testing.T) {
 				servers := make(chan *pipeServer, 1)
 				log, _ := quietLogger(t)
 				cfg := MailConfig{Server: "192.0.2.1", HeloName: "h", From: "f@x", To: []string{"a@x", "b@x"}, ConnectTimeout: 7 * time.Second}
+				if strings.HasPrefix(tc.name, "no helo") {
+					cfg.HeloName = ""
+				}
 				m := NewMailer(t.Context(), cfg, MailerOptions{Logger: log, Dial: pipeDialer(okReplies, tc.silentAfter, servers)})
 				start := time.Now()
 				mail, _ := VRRPInstanceMail("r", "VI_1", Master)

@@ -8,9 +8,12 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"math/big"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -128,5 +131,23 @@ func TestMailTLSVerifies(t *testing.T) {
 	<-conns[0].done
 	if tr := conns[0].Transcript(); strings.Contains(tr, "C: AUTH") || strings.Contains(tr, "C: MAIL") {
 		t.Errorf("sent after a failed handshake:\n%s", tr)
+	}
+}
+
+func TestTLSConfigFromCAFile(t *testing.T) {
+	cert, _ := testCert(t)
+	dir := t.TempDir()
+	p := filepath.Join(dir, "ca.pem")
+	os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o644)
+	c, err := TLSConfigFromCAFile(p)
+	if err != nil || c.RootCAs == nil {
+		t.Fatalf("%v %v", c, err)
+	}
+	os.WriteFile(p, []byte("junk"), 0o644)
+	if _, err := TLSConfigFromCAFile(p); err == nil {
+		t.Error("a file without certificates was accepted")
+	}
+	if _, err := TLSConfigFromCAFile(filepath.Join(dir, "missing")); err == nil {
+		t.Error("a missing file was accepted")
 	}
 }

@@ -3,11 +3,13 @@ package notify
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -46,6 +48,28 @@ type MailConfig struct {
 // Enabled tells whether keepalived would send anything: a server and at
 // least one recipient.
 func (c *MailConfig) Enabled() bool { return c != nil && c.Server != "" && len(c.To) > 0 }
+
+// helo is the HELO name; keepalived says "localhost" when it has none.
+func (c *MailConfig) helo() string {
+	if c.HeloName == "" {
+		return "localhost"
+	}
+	return c.HeloName
+}
+
+// TLSConfigFromCAFile builds MailConfig.TLS for smtp_tls_ca_file: the
+// server is verified against the PEM certificates in path only.
+func TLSConfigFromCAFile(path string) (*tls.Config, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("notify: smtp_tls_ca_file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("notify: smtp_tls_ca_file %s: no PEM certificate found", path)
+	}
+	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
+}
 
 func (c *MailConfig) extended() bool { return c.StartTLS || c.AuthUser != "" }
 
