@@ -30,6 +30,7 @@ var (
 // timeout; a wrong code, an oversized reply or a read error moves on to
 // QUIT.
 type session struct {
+	ctx  context.Context // ends the conversation at shutdown
 	cfg  *MailConfig
 	log  *slog.Logger
 	conn net.Conn
@@ -96,6 +97,9 @@ func (s *session) read() (reply, error) {
 		switch {
 		case err == nil:
 			continue
+		case errors.As(err, &ne) && ne.Timeout() && s.ctx != nil && s.ctx.Err() != nil:
+			s.log.Info(fmt.Sprintf("SMTP alert to %s abandoned at shutdown.", s.host))
+			return r, fmt.Errorf("notify: smtp: %w", s.ctx.Err())
 		case errors.As(err, &ne) && ne.Timeout():
 			s.log.Info(fmt.Sprintf("Timeout reading data to remote SMTP server %s.", s.host))
 			return r, errQuit{ErrSMTPTimeout}
@@ -287,7 +291,7 @@ func deliver(ctx context.Context, cfg *MailConfig, dial DialFunc, now time.Time,
 		log.Info(fmt.Sprintf("SMTP connection ERROR to %s.", host))
 		return fmt.Errorf("%w: %w", ErrSMTPConnect, err)
 	}
-	s := &session{cfg: cfg, log: log, conn: conn, host: host}
+	s := &session{ctx: ctx, cfg: cfg, log: log, conn: conn, host: host}
 	// Cancellation (shutdown) ends the conversation at once.
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })
 	defer stop()

@@ -475,6 +475,9 @@ func TestMailerCloseAborts(t *testing.T) {
 			t.Errorf("Close waited %v", d)
 		}
 		<-srv.done
+		if s := m.Stats(); s.Failed != 1 {
+			t.Errorf("stats %+v", s)
+		}
 	})
 }
 
