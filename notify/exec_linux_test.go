@@ -292,6 +292,11 @@ func TestParentDeathSignal(t *testing.T) {
 		pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
 		return pid > 0
 	})
+	t.Cleanup(func() {
+		if alive(pid) {
+			unix.Kill(pid, unix.SIGKILL) // only the script this test started
+		}
+	})
 	cmd.Process.Kill()
 	waitFor(t, func() bool { return !alive(pid) })
 }
