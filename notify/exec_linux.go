@@ -189,3 +189,5 @@ func unwrapErrno(err error) error {
 	}
 	return err
 }
+
+func defaultRunner(log *slog.Logger) Runner { return &ExecRunner{Logger: log} }

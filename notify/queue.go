@@ -52,7 +52,7 @@ func NewQueue(ctx context.Context, o QueueOptions) *Queue {
 		o.Logger = slog.Default()
 	}
 	if o.Runner == nil {
-		o.Runner = &ExecRunner{Logger: o.Logger}
+		o.Runner = defaultRunner(o.Logger)
 	}
 	if o.Limit <= 0 {
 		o.Limit = DefaultQueueLimit
