@@ -2,10 +2,7 @@ package notify
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -145,42 +142,4 @@ func TestQueueNeverBlocks(t *testing.T) {
 			t.Error("a closed queue accepted a command")
 		}
 	})
-}
-
-// TestQueueRealScriptsOrder: the same guarantee with real processes: each
-// script appends its number to its key's file after a short random pause.
-func TestQueueRealScriptsOrder(t *testing.T) {
-	dir := t.TempDir()
-	script := filepath.Join(dir, "append.sh")
-	writeScript(t, script, "#!/bin/sh\n[ \"$3\" = 1 ] && sleep 0.02\necho \"$2\" >>\""+dir+"/$1\"\n")
-	log, _ := quietLogger(t)
-	q := NewQueue(context.Background(), QueueOptions{Logger: log})
-	const keys, per = 4, 15
-	for i := range per {
-		for k := range keys {
-			key := "k" + strconv.Itoa(k)
-			q.Submit(key, Command{Argv: []string{script, key, strconv.Itoa(i), strconv.Itoa((i + k) % 3)}, UID: -1, GID: -1})
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := q.Drain(ctx); err != nil {
-		t.Fatal(err)
-	}
-	for k := range keys {
-		b, err := os.ReadFile(filepath.Join(dir, "k"+strconv.Itoa(k)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var want []string
-		for i := range per {
-			want = append(want, strconv.Itoa(i))
-		}
-		if got := strings.Fields(string(b)); strings.Join(got, ",") != strings.Join(want, ",") {
-			t.Errorf("k%d ran in order %v", k, got)
-		}
-	}
-	if s := q.Stats(); s.Ran != keys*per || s.Failed != 0 {
-		t.Errorf("stats %+v", s)
-	}
 }
