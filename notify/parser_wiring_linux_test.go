@@ -1,6 +1,8 @@
 package notify_test
 
 import (
+	"bytes"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,4 +110,9 @@ vrrp_instance VI_1 {
 	if m.Subject != "[node_a] VRRP Instance VI_1 - Entering MASTER state" {
 		t.Errorf("subject %q", m.Subject)
 	}
+}
+
+func quietLog() (*slog.Logger, *bytes.Buffer) {
+	var b bytes.Buffer
+	return slog.New(slog.NewTextHandler(&b, nil)), &b
 }
