@@ -20,8 +20,8 @@ import (
 // environment. At the timeout or when ctx ends the whole process group is
 // signalled, so children the script left behind go too.
 type ExecRunner struct {
-	// Logger receives the exit status of every run; nil means
-	// slog.Default().
+	// Logger receives the outcome of every run (exit status 0 at debug
+	// level, failures at info or warn); nil means slog.Default().
 	Logger *slog.Logger
 }
 
@@ -169,8 +169,11 @@ func (r *ExecRunner) report(c Command, res Result) {
 		l.Info(fmt.Sprintf("Script %s terminated", c.String()), attrs...)
 	case res.Signal != 0:
 		l.Info(fmt.Sprintf("Script %s killed by signal %d", c.String(), res.Signal), attrs...)
-	default:
+	case res.ExitStatus != 0:
 		l.Info(fmt.Sprintf("Script %s exited with status %d", c.String(), res.ExitStatus), attrs...)
+	default:
+		// keepalived logs nothing for a notify script that worked.
+		l.Debug(fmt.Sprintf("Script %s exited with status 0", c.String()), attrs...)
 	}
 }
 
