@@ -19,7 +19,7 @@ export PATH=$PATH:/usr/local/go/bin
 command -v keepalived >/dev/null || { echo "record.sh: keepalived not installed" >&2; exit 1; }
 keepalived --version 2>&1 | head -1
 
-out=notify/testdata/keepalived-2.2.7
+out=${OUT:-notify/testdata/keepalived-2.2.7} # OUT=DIR records elsewhere
 mkdir -p "$out"
 work=$(mktemp -d /tmp/ka-notify-rec.XXXXXX)
 ns=ka-notify-rec-$$
