@@ -31,6 +31,12 @@ fuzz:
 	  done; \
 	done
 
+# Re-record notify's golden files from real keepalived 2.2.7 (root,
+# keepalived, iproute2; runs in a private network namespace).
+.PHONY: record-notify
+record-notify:
+	notify/testdata/record/record.sh
+
 bench-parse: build
 	./scripts/bench-parse.sh
 
