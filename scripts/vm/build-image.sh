@@ -26,9 +26,9 @@ veth bridge macvlan ipvlan dummy 8021q ipip ip6_tunnel tunnel4 tunnel6"
 
 mkdir -p "$VM_CACHE/kernel"
 
-command -v qemu-system-x86_64 >/dev/null ||
-	vm_unavailable "qemu-system-x86_64 not installed (apt-get install qemu-system-x86)"
-command -v cpio >/dev/null || vm_unavailable "cpio not installed (apt-get install cpio)"
+command -v "$VM_QEMU" >/dev/null ||
+	vm_unavailable "$VM_QEMU not installed: apt-get install qemu-system-x86"
+command -v cpio >/dev/null || vm_unavailable "cpio not installed: apt-get install cpio"
 
 vm_lock
 
@@ -42,9 +42,9 @@ fetch_kernel() {
 	local pkg ver name tmp
 	pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
 		awk '$1 == "Depends:" && $2 ~ /^linux-image-.*-cloud-amd64$/ { print $2; exit }') || true
-	[ -n "$pkg" ] || { fetch_failed "apt knows no linux-image-cloud-amd64 (run apt-get update)"; return 0; }
+	[ -n "$pkg" ] || { fetch_failed "apt knows no linux-image-cloud-amd64: run apt-get update"; return 0; }
 	ver=$(apt-cache show --no-all-versions "$pkg" 2>/dev/null | awk '$1 == "Version:" { print $2; exit }') || true
-	[ -n "$ver" ] || { fetch_failed "apt knows no version of $pkg (run apt-get update)"; return 0; }
+	[ -n "$ver" ] || { fetch_failed "apt knows no version of $pkg: run apt-get update"; return 0; }
 	name="${pkg}_${ver}"
 	kdir="$VM_CACHE/kernel/$name"
 	if [ -s "$kdir/vmlinuz" ] && [ -s "$kdir/pkg.deb" ]; then
@@ -60,7 +60,7 @@ fetch_kernel() {
 		"$pkg=$ver" >"$tmp/apt.log" 2>&1); then
 		tail -n 5 "$tmp/apt.log" >&2 || true
 		rm -rf "$tmp"
-		fetch_failed "apt-get download $pkg failed (network or mirror unreachable?)"
+		fetch_failed "apt-get download $pkg failed: no network or mirror unreachable?"
 		return 0
 	fi
 	mv "$tmp"/*.deb "$tmp/pkg.deb"
@@ -106,7 +106,7 @@ kver=$(cat "$kdir/kver")
 # required; keepalived (and genhash, the same binary) when installed.
 tool_path() { command -v "$1" 2>/dev/null || true; }
 return_unavailable_tool() {
-	vm_unavailable "$1 not installed on this host (apt-get install ipvsadm iproute2)"
+	vm_unavailable "$1 not installed on this host: apt-get install ipvsadm iproute2"
 }
 ipvsadm_bin=$(tool_path ipvsadm)
 ip_bin=$(tool_path ip)
@@ -124,7 +124,7 @@ for b in "$(tool_path busybox)" /bin/busybox /usr/bin/busybox; do
 		break
 	fi
 done
-[ -n "$busybox_bin" ] || vm_unavailable "no static busybox (apt-get install busybox-static)"
+[ -n "$busybox_bin" ] || vm_unavailable "no static busybox: apt-get install busybox-static"
 
 stamp_input() {
 	cat "$VM_DIR/build-image.sh" "$VM_DIR/init" "$VM_DIR/lib.sh"
@@ -237,7 +237,11 @@ build_base() {
 	for m in "${order[@]}"; do
 		mkdir -p "$stage/lib/modules/$kver/$(dirname "$m")"
 		cp "$moddir/$m" "$stage/lib/modules/$kver/$m"
-		echo "$m" >>"$stage/etc/vm-modules"
+		case "$m" in
+		# No dummy0 at boot: tests name their own interfaces.
+		*/dummy.ko) echo "$m numdummies=0" ;;
+		*) echo "$m" ;;
+		esac >>"$stage/etc/vm-modules"
 	done
 	for m in "${order[@]}"; do
 		local deps="" d
@@ -281,7 +285,7 @@ find "$VM_CACHE" -maxdepth 1 -name 'base-*.cpio' -mtime +7 -delete 2>/dev/null |
 
 # KVM is used when it boots this image; the answer is kept per host, kernel
 # and qemu. VM_ACCEL=tcg|kvm overrides the probe.
-probe_key="$(uname -n) $(uname -r) $(qemu-system-x86_64 --version | head -n 1) $(basename "$kdir")"
+probe_key="$(uname -n) $(uname -r) $("$VM_QEMU" --version | head -n 1) $(basename "$kdir")"
 accel=${VM_ACCEL:-}
 if [ -z "$accel" ] && [ -s "$VM_CACHE/kvm-probe" ] && [ "$(head -n 1 "$VM_CACHE/kvm-probe")" = "$probe_key" ]; then
 	accel=$(sed -n 2p "$VM_CACHE/kvm-probe")
@@ -289,7 +293,7 @@ fi
 if [ -z "$accel" ]; then
 	accel=tcg
 	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-		probe_out=$(timeout 30 qemu-system-x86_64 -accel kvm -cpu host -m 256 -smp 1 \
+		probe_out=$(timeout 30 "$VM_QEMU" -accel kvm -cpu host -m 256 -smp 1 \
 			-display none -monitor none -serial stdio -no-reboot -nic none \
 			-kernel "$kdir/vmlinuz" -initrd "$base" \
 			-append "console=ttyS0 quiet loglevel=1 panic=-1 gokeepalived.probe=1" </dev/null 2>&1 || true)

@@ -9,12 +9,19 @@ VM_CACHE=${GOKEEPALIVED_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gokeepalived-v
 # not downloadable). make test turns it into a SKIP line.
 VM_UNAVAILABLE=77
 
+VM_QEMU=${VM_QEMU:-qemu-system-x86_64}
+
 vm_log() { printf 'vm: %s\n' "$*" >&2; }
 
 # vm_unavailable REASON: stop with the "cannot run here" status.
+# When VM_REASON_FILE is set (run-tests.sh), the reason goes there instead
+# of stderr, and the caller reports it.
 vm_unavailable() {
-	printf 'vm: unavailable: %s\n' "$*" >&2
-	printf '%s\n' "$*" >"$VM_CACHE/unavailable.reason" 2>/dev/null || true
+	if [ -n "${VM_REASON_FILE:-}" ]; then
+		printf '%s\n' "$*" >"$VM_REASON_FILE"
+	else
+		printf 'vm: unavailable: %s\n' "$*" >&2
+	fi
 	exit "$VM_UNAVAILABLE"
 }
 

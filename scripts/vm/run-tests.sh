@@ -13,7 +13,8 @@
 # Environment: VM_PKGS, VM_OPTIONAL=1 (print "SKIP: IPVS VM tests (reason)"
 # and exit 0 when the VM cannot run here), VM_TIMEOUT (whole VM, default
 # 15m), VM_MEM (MB, default 1024), VM_SMP (default 2), VM_ACCEL (tcg|kvm,
-# default probed), GO (default go), GOKEEPALIVED_VM_CACHE (cache directory).
+# default probed), VM_QEMU (default qemu-system-x86_64), GO (default go),
+# GOKEEPALIVED_VM_CACHE (cache directory).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -56,10 +57,13 @@ skip_or_fail() {
 command -v "$GO" >/dev/null || skip_or_fail "$GO not found"
 
 # 1. The kernel and the base image (cached).
-env_out=$("$VM_DIR/build-image.sh")
+reason_file=$(mktemp "$VM_CACHE/reason.XXXXXX")
+env_out=$(VM_REASON_FILE=$reason_file "$VM_DIR/build-image.sh")
 st=$?
+reason=$(cat "$reason_file" 2>/dev/null)
+rm -f "$reason_file"
 if [ "$st" = "$VM_UNAVAILABLE" ]; then
-	skip_or_fail "$(cat "$VM_CACHE/unavailable.reason" 2>/dev/null || echo 'image build unavailable')"
+	skip_or_fail "${reason:-the VM image cannot be built here}"
 elif [ "$st" != 0 ]; then
 	vm_die "building the VM image failed (status $st)"
 fi
@@ -106,7 +110,7 @@ t_built=$(vm_now)
 vm_log "image ready in $(vm_since "$t_start") s (kernel+base $(awk -v a="$t_start" -v b="$t_image" 'BEGIN{printf "%.1f", b-a}') s, tests $(awk -v a="$t_image" -v b="$t_built" 'BEGIN{printf "%.1f", b-a}') s), initrd $(du -m "$work/initrd.cpio" | cut -f1) MB, accel $VM_ACCEL"
 
 # 3. Boot.
-qemu=(qemu-system-x86_64 -m "${VM_MEM:-1024}" -smp "${VM_SMP:-2}" -no-reboot -nic none
+qemu=("$VM_QEMU" -m "${VM_MEM:-1024}" -smp "${VM_SMP:-2}" -no-reboot -nic none
 	-display none -kernel "$VM_KERNEL" -initrd "$work/initrd.cpio")
 if [ "$VM_ACCEL" = kvm ]; then
 	qemu+=(-accel kvm -cpu host)
@@ -117,7 +121,8 @@ append="console=ttyS0 quiet loglevel=3 panic=-1"
 
 if [ "$shell" = 1 ]; then
 	echo "vm: interactive shell; Ctrl-A X stops qemu" >&2
-	exec "${qemu[@]}" -serial mon:stdio -append "$append gokeepalived.shell=1"
+	"${qemu[@]}" -serial mon:stdio -append "$append gokeepalived.shell=1"
+	exit $?
 fi
 
 t_boot=$(vm_now)
