@@ -71,7 +71,7 @@ func TestVMSmokeIPVSAdm(t *testing.T) {
 		t.Fatalf("ipvsadm -Ln does not start with the IPVS version line:\n%s", list)
 	}
 	if vmSmokeFields(list, "TCP", vip) != nil {
-		t.Fatalf("service %s exists before the test:\n%s", vip, list)
+		t.Fatalf("service %s exists before the test (an earlier test left it):\n%s", vip, list)
 	}
 
 	vmSmokeRun(t, "ipvsadm", "-A", "-t", vip, "-s", "wrr")

@@ -73,6 +73,9 @@ fetch_kernel() {
 	rm -rf "$kdir"
 	mv "$tmp" "$kdir"
 	echo "$name" >"$VM_CACHE/kernel/current"
+	# Older kernels are not used any more.
+	find "$VM_CACHE/kernel" -mindepth 1 -maxdepth 1 -type d -name 'linux-image-*' \
+		! -name "$name" -exec rm -rf {} + 2>/dev/null || true
 }
 
 # fetch_failed REASON: like vm_unavailable, but a cached kernel still serves

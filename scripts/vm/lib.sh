@@ -3,7 +3,15 @@
 
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VM_REPO=$(cd "$VM_DIR/../.." && pwd)
-VM_CACHE=${GOKEEPALIVED_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gokeepalived-vm}
+if [ -n "${GOKEEPALIVED_VM_CACHE:-}" ]; then
+	VM_CACHE=$GOKEEPALIVED_VM_CACHE
+elif [ -n "${XDG_CACHE_HOME:-}" ]; then
+	VM_CACHE=$XDG_CACHE_HOME/gokeepalived-vm
+elif [ -n "${HOME:-}" ]; then
+	VM_CACHE=$HOME/.cache/gokeepalived-vm
+else
+	VM_CACHE=/var/tmp/gokeepalived-vm-$(id -u)
+fi
 
 # Exit status meaning "the VM cannot run on this host" (missing tool, kernel
 # not downloadable). make test turns it into a SKIP line.
