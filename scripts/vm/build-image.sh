@@ -118,6 +118,16 @@ ip_bin=$(tool_path ip)
 keepalived_bin=$(tool_path keepalived)
 genhash_bin=$(tool_path genhash)
 dash_bin=$(tool_path dash)
+# Host programs copied when present. Debian's busybox applets that run
+# another program (unshare, timeout, env, xargs, ...) run busybox's own applet
+# of that name before anything in PATH, so `unshare -n ip ...` would get
+# busybox's ip; the real ones do not. ss, bridge, tc: the rest of iproute2.
+EXTRA_TOOLS="unshare nsenter setsid env timeout nice nohup chroot xargs taskset ss bridge tc tcpdump"
+extra_bins=()
+for t in $EXTRA_TOOLS; do
+	p=$(tool_path "$t")
+	[ -n "$p" ] && extra_bins+=("$p")
+done
 
 busybox_bin=
 for b in "$(tool_path busybox)" /bin/busybox /usr/bin/busybox; do
@@ -132,7 +142,7 @@ done
 stamp_input() {
 	cat "$VM_DIR/build-image.sh" "$VM_DIR/init" "$VM_DIR/lib.sh"
 	echo "$kdir"
-	for f in "$busybox_bin" "$ipvsadm_bin" "$ip_bin" "$keepalived_bin" "$dash_bin"; do
+	for f in "$busybox_bin" "$ipvsadm_bin" "$ip_bin" "$keepalived_bin" "$dash_bin" "${extra_bins[@]}"; do
 		[ -n "$f" ] && stat -L -c '%n %s %Y' "$f"
 	done
 }
@@ -226,6 +236,9 @@ build_base() {
 		copy_with_libs "$dash_bin" /usr/bin/dash
 		ln -s dash "$stage/usr/bin/sh"
 	fi
+	for f in "${extra_bins[@]}"; do
+		copy_with_libs "$f" "$f"
+	done
 	cp "$busybox_bin" "$stage/usr/bin/busybox"
 	for applet in $("$busybox_bin" --list); do
 		[ -e "$stage/usr/bin/$applet" ] || [ -e "$stage/usr/sbin/$applet" ] ||
@@ -256,8 +269,11 @@ build_base() {
 	cp "$moddir/modules.builtin" "$stage/lib/modules/$kver/" 2>/dev/null || true
 
 	# What programs expect of /etc.
-	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' >"$stage/etc/passwd"
-	printf 'root:x:0:\nnogroup:x:65534:\nnobody:x:65534:\n' >"$stage/etc/group"
+	# tcpdump: Debian's tcpdump drops root for that user.
+	printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' \
+		'tcpdump:x:100:100::/nonexistent:/usr/sbin/nologin' \
+		'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin' >"$stage/etc/passwd"
+	printf '%s\n' 'root:x:0:' 'tcpdump:x:100:' 'nogroup:x:65534:' 'nobody:x:65534:' >"$stage/etc/group"
 	printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$stage/etc/hosts"
 	printf 'passwd: files\ngroup: files\nhosts: files\n' >"$stage/etc/nsswitch.conf"
 	: >"$stage/etc/resolv.conf"
