@@ -13,7 +13,8 @@
 # Environment: VM_PKGS, VM_OPTIONAL=1 (print "SKIP: IPVS VM tests (reason)"
 # and exit 0 when the VM cannot run here), VM_TIMEOUT (whole VM, default
 # 15m), VM_MEM (MB, default 1024), VM_SMP (default 2), VM_ACCEL (tcg|kvm,
-# default probed), VM_QEMU (default qemu-system-x86_64), GO (default go),
+# default probed), VM_QEMU (default qemu-system-x86_64), VM_KERNEL_ARGS
+# (added to the kernel command line), GO (default go),
 # GOKEEPALIVED_VM_CACHE (cache directory).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -117,7 +118,7 @@ if [ "$VM_ACCEL" = kvm ]; then
 else
 	qemu+=(-accel tcg -cpu max)
 fi
-append="console=ttyS0 quiet loglevel=3 panic=-1"
+append="console=ttyS0 quiet loglevel=3 panic=-1 ${VM_KERNEL_ARGS:-}"
 
 if [ "$shell" = 1 ]; then
 	echo "vm: interactive shell; Ctrl-A X stops qemu" >&2
