@@ -37,8 +37,10 @@ vm_lock
 # fetch_kernel: resolve the current linux-image-*-cloud-amd64 with apt and
 # download it unless that version is cached. Sets kdir.
 fetch_kernel() {
-	command -v apt-cache >/dev/null && command -v apt-get >/dev/null ||
-		{ fetch_failed "apt-get not found: the harness downloads Debian's cloud kernel with apt"; return 0; }
+	if ! command -v apt-cache >/dev/null || ! command -v apt-get >/dev/null; then
+		fetch_failed "apt-get not found: the harness downloads Debian's cloud kernel with apt"
+		return 0
+	fi
 	local pkg ver name tmp
 	pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
 		awk '$1 == "Depends:" && $2 ~ /^linux-image-.*-cloud-amd64$/ { print $2; exit }') || true
@@ -126,7 +128,9 @@ EXTRA_TOOLS="unshare nsenter setsid env timeout nice nohup chroot xargs taskset 
 extra_bins=()
 for t in $EXTRA_TOOLS; do
 	p=$(tool_path "$t")
-	[ -n "$p" ] && extra_bins+=("$p")
+	if [ -n "$p" ]; then
+		extra_bins+=("$p")
+	fi
 done
 
 busybox_bin=
@@ -143,7 +147,9 @@ stamp_input() {
 	cat "$VM_DIR/build-image.sh" "$VM_DIR/init" "$VM_DIR/lib.sh"
 	echo "$kdir"
 	for f in "$busybox_bin" "$ipvsadm_bin" "$ip_bin" "$keepalived_bin" "$dash_bin" "${extra_bins[@]}"; do
-		[ -n "$f" ] && stat -L -c '%n %s %Y' "$f"
+		if [ -n "$f" ]; then
+			stat -L -c '%n %s %Y' "$f"
+		fi
 	done
 }
 stamp=$(stamp_input | sha256sum | cut -c1-16)
@@ -152,7 +158,8 @@ base="$VM_CACHE/base-$stamp.cpio"
 # wanted_modules: the boot modules plus every module under net/netfilter/ipvs.
 wanted_modules() {
 	local moddir=$1
-	echo $BASE_MODULES
+	# shellcheck disable=SC2086 # one module a word
+	printf '%s\n' $BASE_MODULES
 	find "$moddir/kernel/net/netfilter/ipvs" -name '*.ko' -printf '%f\n' | sed 's/\.ko$//'
 }
 
@@ -225,7 +232,9 @@ build_base() {
 	copy_with_libs "$ip_bin" /usr/sbin/ip
 	if [ -n "$keepalived_bin" ]; then
 		copy_with_libs "$keepalived_bin" /usr/sbin/keepalived
-		[ -n "$genhash_bin" ] && ln -s keepalived "$stage/usr/sbin/genhash"
+		if [ -n "$genhash_bin" ]; then
+			ln -s keepalived "$stage/usr/sbin/genhash"
+		fi
 	else
 		vm_log "warning: keepalived not installed on this host; the image has none"
 	fi
@@ -262,7 +271,9 @@ build_base() {
 	for m in "${order[@]}"; do
 		local deps="" d
 		for d in $(tr '\0' '\n' <"$moddir/$m" | sed -n 's/^depends=//p' | tr ',' ' '); do
-			[ -n "${modpath[${d//-/_}]:-}" ] && deps="${modpath[${d//-/_}]} $deps"
+			if [ -n "${modpath[${d//-/_}]:-}" ]; then
+				deps="${modpath[${d//-/_}]} $deps"
+			fi
 		done
 		echo "$m: $deps"
 	done >"$stage/lib/modules/$kver/modules.dep"
@@ -279,7 +290,9 @@ build_base() {
 	: >"$stage/etc/resolv.conf"
 	echo gokeepalived-vm >"$stage/etc/hostname"
 	for f in /etc/services /etc/protocols; do
-		[ -r "$f" ] && cp "$f" "$stage$f"
+		if [ -r "$f" ]; then
+			cp "$f" "$stage$f"
+		fi
 	done
 	install -m 0755 "$VM_DIR/init" "$stage/init"
 

@@ -43,7 +43,7 @@ GO=${GO:-go}
 vm_timeout=${VM_TIMEOUT:-15m}
 
 t_start=$(vm_now)
-cd "$VM_REPO"
+cd "$VM_REPO" || exit 1
 mkdir -p "$VM_CACHE"
 
 skip_or_fail() {
