@@ -310,8 +310,12 @@ if [ ! -s "$base" ]; then
 	build_base
 fi
 touch "$base"
-# Drop base images no run has used for a week (older checkouts' scripts).
-find "$VM_CACHE" -maxdepth 1 -name 'base-*.cpio' -mtime +7 -delete 2>/dev/null || true
+# Keep the three base images used last (worktrees with other scripts build
+# their own); drop the rest once no run has used them for 10 minutes.
+# shellcheck disable=SC2012 # names are base-HEX.cpio
+ls -t "$VM_CACHE"/base-*.cpio | tail -n +4 | while read -r old; do
+	find "$old" -mmin +10 -delete 2>/dev/null || true
+done
 
 # --- KVM or software emulation ----------------------------------------------
 
