@@ -57,7 +57,7 @@ fetch_kernel() {
 	tmp=$(mktemp -d "$VM_CACHE/kernel/dl.XXXXXX")
 	local sandbox=()
 	[ "$(id -u)" = 0 ] && sandbox=(-o APT::Sandbox::User=root)
-	if ! (cd "$tmp" && timeout 600 apt-get download -q "${sandbox[@]}" \
+	if ! (cd "$tmp" && timeout 300 apt-get download -q "${sandbox[@]}" \
 		-o Acquire::http::Timeout=30 -o Acquire::https::Timeout=30 -o Acquire::Retries=2 \
 		"$pkg=$ver" >"$tmp/apt.log" 2>&1); then
 		tail -n 5 "$tmp/apt.log" >&2 || true

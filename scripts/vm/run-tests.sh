@@ -100,11 +100,17 @@ done <<<"$pkglist"
 if [ "$shell" = 0 ] && [ ! -s "$work/root/tests/run.list" ]; then
 	vm_die "no test binaries to run for ${pkgs[*]}"
 fi
+# The daemon itself, for tests that compare it with keepalived in the VM.
+if [ -d "$modroot/cmd/gokeepalived" ]; then
+	mkdir -p "$work/root/usr/local/sbin"
+	(cd "$modroot" && CGO_ENABLED=0 "$GO" build -o "$work/root/usr/local/sbin/gokeepalived" ./cmd/gokeepalived) ||
+		vm_log "warning: go build ./cmd/gokeepalived failed; the VM has no gokeepalived"
+fi
 {
 	[ -n "$run_re" ] && printf -- '-test.run=%s\n' "$run_re"
 	printf -- '-test.timeout=%s\n' "$test_timeout"
 } >"$work/root/tests/args"
-(cd "$work/root" && find tests | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$work/tests.cpio" ||
+(cd "$work/root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$work/tests.cpio" ||
 	vm_die "cpio of the test binaries failed"
 cat "$VM_BASE" "$work/tests.cpio" >"$work/initrd.cpio"
 t_built=$(vm_now)
