@@ -26,6 +26,9 @@ func main() {
 var signalNumbers = map[string]int{"STOP": 15, "RELOAD": 1, "DATA": 10, "STATS": 12, "STATS_CLEAR": 63, "JSON": 36}
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "dr-realserver" {
+		return drRealServerMain(args[1:], stdout, stderr)
+	}
 	cl := parseCommandLine(args, keepalivedOptions)
 	if len(cl.problems) > 0 {
 		for _, p := range cl.problems {
