@@ -43,7 +43,7 @@ record-notify:
 # VM_PKGS: packages whose tests run there; VM_RUN: a -run regexp.
 # make test runs vm-test with VM_OPTIONAL=1: a host without qemu or without
 # access to the kernel package prints "SKIP: IPVS VM tests (reason)".
-VM_PKGS ?= ./ipvs ./check
+VM_PKGS ?= ./ipvs ./check ./cmd/gokeepalived
 VM_RUN ?=
 vm-image:
 	scripts/vm/build-image.sh --force >/dev/null
@@ -60,17 +60,11 @@ bench-parse: build
 install: build
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/gokeepalived
 
-# Until the daemon exists, the demo is the linter on the classic
-# two-director LVS-DR example.
-# As root it runs in a private network namespace that has the example's eth0,
-# so the interface checks see what a director would have.
+# The classic two-director LVS-DR cluster end to end in the IPVS VM
+# (scripts/demo.sh): a timeline of which director is master, which real
+# servers are in IPVS, what the client sees, and the failover figures.
 demo: build
-	@echo '$$ gokeepalived -t -f testdata/lvs-dr.conf'
-	@if [ "$$(id -u)" = 0 ] && command -v unshare >/dev/null; then \
-	  unshare --net sh -c 'ip link add eth0 type veth peer name demopeer0 && ./$(BIN) -t -f testdata/lvs-dr.conf; echo "exit status $$?"'; \
-	else \
-	  ./$(BIN) -t -f testdata/lvs-dr.conf; echo "exit status $$?"; \
-	fi
+	GO=$(GO) scripts/demo.sh
 
 clean:
 	rm -rf bin

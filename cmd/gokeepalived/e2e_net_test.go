@@ -33,10 +33,23 @@ import (
 
 // e2eTimeline stamps and logs the scenario's events relative to its start.
 type e2eTimeline struct {
-	t     *testing.T
-	start time.Time
-	mu    sync.Mutex
-	lines []string
+	t      *testing.T
+	start  time.Time
+	mu     sync.Mutex
+	lines  []string
+	closed bool // the test is over: t.Log would panic
+}
+
+// newE2ETimeline starts a timeline that stops logging when t's cleanups
+// are done (events from goroutines that outlive them are dropped).
+func newE2ETimeline(t *testing.T) *e2eTimeline {
+	tl := &e2eTimeline{t: t, start: time.Now()}
+	t.Cleanup(func() {
+		tl.mu.Lock()
+		tl.closed = true
+		tl.mu.Unlock()
+	})
+	return tl
 }
 
 func (tl *e2eTimeline) since(at time.Time) string {
@@ -47,8 +60,11 @@ func (tl *e2eTimeline) since(at time.Time) string {
 func (tl *e2eTimeline) logAt(at time.Time, format string, args ...any) {
 	line := fmt.Sprintf("[+%s] %s", tl.since(at), fmt.Sprintf(format, args...))
 	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	if tl.closed {
+		return
+	}
 	tl.lines = append(tl.lines, line)
-	tl.mu.Unlock()
 	tl.t.Log(line)
 }
 

@@ -219,7 +219,7 @@ func (f e2eFigures) summary() string {
 // runE2EScenario builds the cluster with the variant's directors and runs
 // the five steps. narrate adds the explanations make demo prints.
 func runE2EScenario(t *testing.T, v e2eVariant, narrate bool) e2eFigures {
-	tl := &e2eTimeline{t: t, start: time.Now()}
+	tl := newE2ETimeline(t)
 	say := func(format string, args ...any) {
 		if narrate {
 			tl.log("-- "+format, args...)
