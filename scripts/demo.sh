@@ -19,12 +19,13 @@ echo "demo: the full VM output goes to $log"
 VM_KERNEL_ARGS="${VM_KERNEL_ARGS:-} gokeepalived.demo=1" \
 	scripts/vm/run-tests.sh -run '^TestE2EDemo$' ./cmd/gokeepalived 2>&1 | tee "$log" | awk '
 	# t.Log lines: "    e2e_vm_test.go:NNN: [+  1.234s] text"; a multi-line
-	# message (ipvsadm -Ln) continues on indented lines.
-	/\[\+ *[0-9.]+s\]/ { sub(/^.*\[\+/, "[+"); print; cont = 1; fflush(); next }
-	/DEMO: / { sub(/^.*DEMO: /, ""); print; cont = 0; fflush(); next }
+	# message (ipvsadm -Ln, the results) continues on lines indented 4 more.
+	function head(re, rep) { ind = match($0, /[^ ]/) + 3; sub(re, rep); print; cont = 1; fflush() }
+	/\[\+ *[0-9.]+s\]/ { head("^.*\\[\\+", "[+"); next }
+	/DEMO: / { head("^.*DEMO: ", ""); next }
 	/^ *--- (PASS|FAIL|SKIP)/ || /^(PASS|FAIL)$/ { sub(/^ */, ""); print; cont = 0; fflush(); next }
 	/^vm: / || /^SKIP: / || /GOKEEPALIVED-VM: ready/ { print; cont = 0; fflush(); next }
-	cont && /^        / { sub(/^ +/, "            "); print; fflush(); next }
+	cont && /^ / && !/^ *(===|---) / { print "    " substr($0, ind + 1); fflush(); next }
 	{ cont = 0 }
 	'
 st=${PIPESTATUS[0]}

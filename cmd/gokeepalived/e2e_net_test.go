@@ -581,7 +581,7 @@ type e2eDirector struct {
 
 // e2eKeyLogLines are the director's log messages (keepalived's wording)
 // worth a line on the timeline.
-var e2eKeyLogLines = regexp.MustCompile(`Entering [A-Z]+ STATE|sent 0 priority|Removing service|Adding service|HTTP_CHECK on service .* failed|Starting Keepalived|Stopped Keepalived|Startup complete`)
+var e2eKeyLogLines = regexp.MustCompile(`Entering [A-Z]+ STATE|sent 0 priority|Removing service|Adding service|HTTP_CHECK on service .* failed|Starting (go)?[Kk]eepalived|Stopped (go)?[Kk]eepalived|Startup complete`)
 
 // e2eLogDate is the date keepalived -l puts before each message.
 var e2eLogDate = regexp.MustCompile(`^[A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d \d{4}: `)

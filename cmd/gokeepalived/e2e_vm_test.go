@@ -156,18 +156,25 @@ func e2eDaemonAvailable(t *testing.T) (bool, string) {
 	defer d.stop(5 * time.Second)
 	select {
 	case <-d.exited:
-		return false, fmt.Sprintf("`gokeepalived -n -f CONF` exited at once (%s): %s", d.cmd.ProcessState, lastLine(d.tail(5)))
+		return false, fmt.Sprintf("`gokeepalived -n -f CONF` exited at once (%s): %s", d.cmd.ProcessState, e2eTellingLine(d.tail(20)))
 	case <-time.After(2 * time.Second):
 	}
 	if _, ok := e2ePidAlive(d.pidFile("vrrp")); !ok {
-		return false, "`gokeepalived -n -f CONF` runs but has no live VRRP child after 2 s (-r pid file): " + lastLine(d.tail(5))
+		return false, "`gokeepalived -n -f CONF` runs but has no live VRRP child after 2 s (-r pid file): " + e2eTellingLine(d.tail(20))
 	}
 	return true, ""
 }
 
-func lastLine(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	return lines[len(lines)-1]
+// e2eTellingLine picks from a log the line that best says why a daemon
+// did not run: the first error, else the last line.
+func e2eTellingLine(log string) string {
+	lines := strings.Split(strings.TrimSpace(log), "\n")
+	for _, l := range lines {
+		if strings.Contains(strings.ToLower(l), "error") || strings.Contains(l, "not built") {
+			return e2eLogDate.ReplaceAllString(l, "")
+		}
+	}
+	return e2eLogDate.ReplaceAllString(lines[len(lines)-1], "")
 }
 
 func TestE2ECluster(t *testing.T) {
@@ -207,13 +214,23 @@ func TestE2EDemo(t *testing.T) {
 	for _, s := range sums {
 		t.Log("DEMO: " + s)
 	}
+	if len(variants) == 1 {
+		t.Log("DEMO: the gokeepalived and mixed clusters run once the daemon is in this build")
+	}
 }
 
 func (f e2eFigures) summary() string {
-	return fmt.Sprintf("RESULT %s (lb1 %s, lb2 %s): failover: VIP on lb2 %.3f s after SIGTERM; client %s | takeback: VIP back on lb1 %.3f s after restart; client %s | rs1 down: out of IPVS after %.3f s; client %s; rejoined %.3f s after restart (first check %.3f s)",
+	short := func(o e2eOutage) string {
+		return fmt.Sprintf("client: %d requests, %d failed, longest gap between answers %.3f s", o.requests, o.failed, o.longestGap.Seconds())
+	}
+	return fmt.Sprintf(`RESULT %s (lb1 %s, lb2 %s)
+  failover, lb1 stopped:  VIP on lb2 %.3f s after SIGTERM; %s
+  takeback, lb1 back:     VIP on lb1 %.3f s after the restart; %s
+  rs1's server stopped:   out of IPVS after %.3f s; %s
+  rs1's server back:      in IPVS after %.3f s (first check after %.3f s)`,
 		f.variant.name, f.variant.lb1, f.variant.lb2,
-		f.vipMoved.Seconds(), f.failover, f.vipBack.Seconds(), f.takeback,
-		f.rsRemoved.Seconds(), f.rsOutage, f.rsRejoined.Seconds(), f.rsCheckedBeforeRejoin.Seconds())
+		f.vipMoved.Seconds(), short(f.failover), f.vipBack.Seconds(), short(f.takeback),
+		f.rsRemoved.Seconds(), short(f.rsOutage), f.rsRejoined.Seconds(), f.rsCheckedBeforeRejoin.Seconds())
 }
 
 // runE2EScenario builds the cluster with the variant's directors and runs
@@ -244,7 +261,7 @@ func runE2EScenario(t *testing.T, v e2eVariant, narrate bool) e2eFigures {
 		if err != nil {
 			t.Fatalf("%s: gokeepalived dr-realserver start: %v\n%s", name, err, out)
 		}
-		say("%s: gokeepalived dr-realserver start --vip %s: %s", name, e2eVIP, strings.Join(strings.Fields(strings.ReplaceAll(string(out), "\n", "; ")), " "))
+		say("%s: gokeepalived dr-realserver start --vip %s:\n%s", name, e2eVIP, strings.TrimRight(string(out), "\n"))
 		t.Cleanup(func() {
 			exec.Command("ip", "netns", "exec", n.ns(name), "/usr/local/sbin/gokeepalived",
 				"dr-realserver", "stop", "--vip", e2eVIP, "--state", state).Run()
@@ -429,7 +446,7 @@ func runE2EScenario(t *testing.T, v e2eVariant, narrate bool) e2eFigures {
 			t.Errorf("%s's director exited during the scenario", lb)
 		}
 	}
-	tl.log("done: %s", fig.summary())
+	tl.log("done")
 
 	return fig
 }
