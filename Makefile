@@ -17,6 +17,7 @@ build:
 test: lint
 	$(GO) test -race -count=1 ./...
 	@$(MAKE) --no-print-directory vm-test VM_OPTIONAL=1
+	@$(MAKE) --no-print-directory vm-test-e2e VM_OPTIONAL=1
 	$(MAKE) fuzz FUZZTIME=10s
 
 lint:
@@ -43,13 +44,20 @@ record-notify:
 # VM_PKGS: packages whose tests run there; VM_RUN: a -run regexp.
 # make test runs vm-test with VM_OPTIONAL=1: a host without qemu or without
 # access to the kernel package prints "SKIP: IPVS VM tests (reason)".
-VM_PKGS ?= ./ipvs ./check ./cmd/gokeepalived
+VM_PKGS ?= ./ipvs ./check
 VM_RUN ?=
 vm-image:
 	scripts/vm/build-image.sh --force >/dev/null
 
 vm-test:
 	GO=$(GO) VM_OPTIONAL=$(VM_OPTIONAL) scripts/vm/run-tests.sh $(if $(VM_RUN),-run '$(VM_RUN)') $(VM_PKGS)
+
+# The end-to-end LVS-DR cluster test (cmd/gokeepalived/e2e_vm_test.go) and
+# dr-realserver's tests in the VM; only those of package main (-run), since
+# its other tests need the repository or the Go toolchain.
+.PHONY: vm-test-e2e
+vm-test-e2e:
+	GO=$(GO) VM_OPTIONAL=$(VM_OPTIONAL) scripts/vm/run-tests.sh -run '^(TestE2E|TestDR)' ./cmd/gokeepalived
 
 vm-shell:
 	GO=$(GO) scripts/vm/run-tests.sh -shell $(VM_PKGS)
