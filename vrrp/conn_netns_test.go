@@ -3,6 +3,7 @@
 package vrrp
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mdlayher/packet"
 	"golang.org/x/sys/unix"
 )
 
@@ -327,5 +329,93 @@ func TestReceiveKeepalivedNetns(t *testing.T) {
 	}
 	if st := val.Stats(); st.PriZeroRcvd != 1 || st.AdvertRcvd < 2 {
 		t.Errorf("stats %+v", st)
+	}
+}
+
+// TestGARPSenderNetns: the sender's GARP and NA leave the interface as the
+// frames keepalived sends, and nothing is sent on a NOARP interface.
+func TestGARPSenderNetns(t *testing.T) {
+	codecNeedRoot(t)
+	p := newCodecPair(t)
+	var s NeighborAnnouncer
+	var err error
+	inNetns(t, p.a, func() { s, err = NewGARPSender(GARPConfig{Interface: p.ifA}) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var capARP, capNA *packet.Conn
+	inNetns(t, p.b, func() {
+		ifi, ierr := net.InterfaceByName(p.ifB)
+		if ierr != nil {
+			err = ierr
+			return
+		}
+		if capARP, err = packet.Listen(ifi, packet.Raw, etherTypeARP, nil); err != nil {
+			return
+		}
+		capNA, err = packet.Listen(ifi, packet.Raw, etherTypeIPv6, nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer capARP.Close()
+	defer capNA.Close()
+
+	read := func(c *packet.Conn, want func([]byte) bool) []byte {
+		t.Helper()
+		buf := make([]byte, 1500)
+		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		for {
+			n, _, err := c.ReadFrom(buf)
+			if err != nil {
+				t.Fatalf("capture: %v", err)
+			}
+			if want(buf[:n]) {
+				return buf[:n]
+			}
+		}
+	}
+	vip4 := netip.MustParseAddr("10.99.0.100")
+	if err := s.Announce(vip4, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := read(capARP, func(b []byte) bool { return len(b) >= GARPFrameLen })
+	want, _ := GARPFrame(macA, vip4)
+	if !bytes.Equal(got[:GARPFrameLen], want) {
+		t.Errorf("GARP on the wire %x, want %x", got, want)
+	}
+	vmac := net.HardwareAddr{0, 0, 0x5e, 0, 1, 51}
+	if err := s.Announce(vip4, vmac); err != nil {
+		t.Fatal(err)
+	}
+	got = read(capARP, func(b []byte) bool { return len(b) >= GARPFrameLen })
+	if want, _ := GARPFrame(vmac, vip4); !bytes.Equal(got[:GARPFrameLen], want) {
+		t.Errorf("VMAC GARP %x, want %x", got, want)
+	}
+
+	vip6 := netip.MustParseAddr("fd99::100")
+	if err := s.Announce(vip6, nil); err != nil {
+		t.Fatal(err)
+	}
+	got = read(capNA, func(b []byte) bool { return len(b) >= NAFrameLen && b[20] == 58 && b[54] == 136 })
+	if want, _ := NAFrame(macA, vip6, false); !bytes.Equal(got[:NAFrameLen], want) {
+		t.Errorf("NA on the wire %x, want %x", got, want)
+	}
+
+	// NOARP: nothing leaves. A VRRP-free marker frame sent afterwards is
+	// the first thing the capture sees.
+	codecRun(t, "ip", "-n", p.a, "link", "set", p.ifA, "arp", "off")
+	if err := s.Announce(netip.MustParseAddr("10.99.0.111"), nil); err != nil {
+		t.Fatal(err)
+	}
+	codecRun(t, "ip", "-n", p.a, "link", "set", p.ifA, "arp", "on")
+	marker := netip.MustParseAddr("10.99.0.112")
+	if err := s.Announce(marker, nil); err != nil {
+		t.Fatal(err)
+	}
+	got = read(capARP, func(b []byte) bool { return len(b) >= GARPFrameLen })
+	if ip := netip.AddrFrom4([4]byte(got[28:32])); ip != marker {
+		t.Errorf("first GARP after NOARP is for %s, want %s (sent while NOARP)", ip, marker)
 	}
 }
