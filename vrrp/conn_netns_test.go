@@ -419,3 +419,139 @@ func TestGARPSenderNetns(t *testing.T) {
 		t.Errorf("first GARP after NOARP is for %s, want %s (sent while NOARP)", ip, marker)
 	}
 }
+
+// startKeepalived runs keepalived's VRRP process in namespace ns with conf
+// and stops it (and only it) when the test ends.
+func startKeepalived(t *testing.T, ns, conf string) *strings.Builder {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "keepalived.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("ip", "netns", "exec", ns, "keepalived", "-n", "-l", "-D", "-P", "-f", path,
+		"-p", filepath.Join(dir, "ka.pid"), "-r", filepath.Join(dir, "vrrp.pid"), "-c", filepath.Join(dir, "check.pid"))
+	cmd.Env = append(os.Environ(), "TMPDIR="+dir)
+	log := &strings.Builder{}
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(3 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+		}
+	})
+	return log
+}
+
+// TestKeepalivedAcceptsOurAdverts: a real keepalived backup accepts our
+// higher-priority adverts (it stays BACKUP past its master down interval)
+// and takes over on our priority-0 advert, for v2 PASS, v2 AH, v3 over
+// IPv4 and v3 over IPv6.
+func TestKeepalivedAcceptsOurAdverts(t *testing.T) {
+	codecNeedRoot(t, "keepalived")
+	cases := []struct {
+		name, auth, version string
+		ipv6                bool
+	}{
+		{name: "v2 PASS", auth: "authentication {\n auth_type PASS\n auth_pass secret12\n }", version: "2"},
+		{name: "v2 AH", auth: "authentication {\n auth_type AH\n auth_pass secret12\n }", version: "2"},
+		{name: "v3 IPv4", version: "3"},
+		{name: "v3 IPv6", version: "3", ipv6: true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			p := newCodecPair(t)
+			vips := addrs("10.99.0.100", "10.99.0.101")
+			src := netip.MustParseAddr("10.99.0.2")
+			if c.ipv6 {
+				vips = addrs("fe80::1:100", "fd99::100")
+				src = netip.MustParseAddr("fe80::ff:fe00:b")
+			}
+			var vipLines strings.Builder
+			for _, v := range vips {
+				vipLines.WriteString("        " + v.String() + "\n")
+			}
+			log := startKeepalived(t, p.a, `vrrp_instance VI_1 {
+    state BACKUP
+    interface `+p.ifA+`
+    virtual_router_id 51
+    priority 100
+    advert_int 1
+    version `+c.version+`
+    `+c.auth+`
+    virtual_ipaddress {
+`+vipLines.String()+`    }
+}
+`)
+			enc := EncoderConfig{Version: uint8(c.version[0] - '0'), VRID: 51, Interval: time.Second, Addrs: vips, Src: src}
+			cc := ConnConfig{Interface: p.ifB, IPv6: c.ipv6, Src: src}
+			switch {
+			case strings.Contains(c.auth, "PASS"):
+				enc.AuthType, enc.AuthData = AuthPass, PassAuthData("secret12")
+			case strings.Contains(c.auth, "AH"):
+				enc.AuthType, enc.AuthData = AuthAH, PassAuthData("secret12")
+				cc.AH = true
+			}
+			conn := openConn(t, p.b, cc)
+			e, err := NewEncoder(enc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			send := func(prio uint8) {
+				dgs, err := e.Build(prio)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, dg := range dgs {
+					if err := conn.Send(dg); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			// keepalived's backup would take over 3·1 s + skew (0.61 s)
+			// after start without valid adverts; 4.2 s of ours at 0.2 s
+			// intervals must keep it quiet.
+			ctx, cancel := context.WithTimeout(context.Background(), 4200*time.Millisecond)
+			defer cancel()
+			heard := make(chan Received, 1)
+			go func() {
+				if rx, err := conn.Receive(ctx); err == nil {
+					heard <- rx
+				}
+			}()
+			tick := time.NewTicker(200 * time.Millisecond)
+			defer tick.Stop()
+		loop:
+			for {
+				send(200)
+				select {
+				case rx := <-heard:
+					t.Fatalf("keepalived advertised (%d bytes) although we are master: it refused our adverts\n%s", len(rx.Data), log)
+				case <-ctx.Done():
+					break loop
+				case <-tick.C:
+				}
+			}
+			if strings.Contains(log.String(), "Entering MASTER STATE") {
+				t.Fatalf("keepalived became master:\n%s", log)
+			}
+			// Our resignation: keepalived takes over after its skew time.
+			send(PriorityStop)
+			val := NewValidator(ValidatorConfig{Name: "ka", IPv6: c.ipv6, Version: enc.Version, VRID: 51, Interval: time.Second,
+				AuthType: enc.AuthType, AuthData: enc.AuthData, VIPs: vips})
+			rx := receiveWithin(t, conn, 3*time.Second)
+			if r := val.Check(rx, true); r.Verdict != Accept || r.Advert().Priority != 100 {
+				t.Fatalf("keepalived's advert after our priority 0: %v %q\n%s", r.Verdict, r.Log, log)
+			}
+		})
+	}
+}
