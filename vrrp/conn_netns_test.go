@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -274,9 +275,8 @@ func TestAdvertConnCancel(t *testing.T) {
 func TestReceiveKeepalivedNetns(t *testing.T) {
 	codecNeedRoot(t, "keepalived")
 	p := newCodecPair(t)
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "keepalived.conf")
-	os.WriteFile(conf, []byte(`vrrp_instance VI_1 {
+	b := openConn(t, p.b, ConnConfig{Interface: p.ifB})
+	log, stop := startKeepalivedStoppable(t, p.a, `vrrp_instance VI_1 {
     state MASTER
     interface `+p.ifA+`
     virtual_router_id 51
@@ -291,22 +291,7 @@ func TestReceiveKeepalivedNetns(t *testing.T) {
         10.99.0.101/24
     }
 }
-`), 0o644)
-	b := openConn(t, p.b, ConnConfig{Interface: p.ifB})
-	cmd := exec.Command("ip", "netns", "exec", p.a, "keepalived", "-n", "-l", "-D", "-P", "-f", conf,
-		"-p", filepath.Join(dir, "ka.pid"), "-r", filepath.Join(dir, "vrrp.pid"), "-c", filepath.Join(dir, "check.pid"))
-	cmd.Env = append(os.Environ(), "TMPDIR="+dir)
-	var log strings.Builder
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-	})
+`)
 	val := NewValidator(ValidatorConfig{Name: "VI_1", Version: 2, VRID: 51, Interval: time.Second,
 		VIPs: addrs("10.99.0.100", "10.99.0.101"), AuthType: AuthPass, AuthData: PassAuthData("1111")})
 	// The owner (priority 255, state MASTER) advertises at once.
@@ -315,7 +300,7 @@ func TestReceiveKeepalivedNetns(t *testing.T) {
 	if r.Verdict != Accept || r.Advert().Priority != 255 {
 		t.Fatalf("first advert: %v %q %+v\nkeepalived:\n%s", r.Verdict, r.Log, r.Advert(), log.String())
 	}
-	cmd.Process.Signal(syscall.SIGTERM)
+	stop()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		rx := receiveWithin(t, b, time.Until(deadline))
@@ -420,9 +405,35 @@ func TestGARPSenderNetns(t *testing.T) {
 	}
 }
 
+// codecLogBuf collects keepalived's output while the test reads it.
+type codecLogBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *codecLogBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *codecLogBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 // startKeepalived runs keepalived's VRRP process in namespace ns with conf
 // and stops it (and only it) when the test ends.
-func startKeepalived(t *testing.T, ns, conf string) *strings.Builder {
+func startKeepalived(t *testing.T, ns, conf string) *codecLogBuf {
+	t.Helper()
+	log, _ := startKeepalivedStoppable(t, ns, conf)
+	return log
+}
+
+// startKeepalivedStoppable is startKeepalived that also returns a function
+// sending SIGTERM (keepalived then resigns with a priority-0 advert).
+func startKeepalivedStoppable(t *testing.T, ns, conf string) (*codecLogBuf, func()) {
 	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "keepalived.conf")
@@ -432,15 +443,16 @@ func startKeepalived(t *testing.T, ns, conf string) *strings.Builder {
 	cmd := exec.Command("ip", "netns", "exec", ns, "keepalived", "-n", "-l", "-D", "-P", "-f", path,
 		"-p", filepath.Join(dir, "ka.pid"), "-r", filepath.Join(dir, "vrrp.pid"), "-c", filepath.Join(dir, "check.pid"))
 	cmd.Env = append(os.Environ(), "TMPDIR="+dir)
-	log := &strings.Builder{}
+	log := &codecLogBuf{}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
+	stop := func() { cmd.Process.Signal(syscall.SIGTERM) }
 	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
+		stop()
 		select {
 		case <-exited:
 		case <-time.After(3 * time.Second):
@@ -448,7 +460,7 @@ func startKeepalived(t *testing.T, ns, conf string) *strings.Builder {
 			<-exited
 		}
 	})
-	return log
+	return log, stop
 }
 
 // TestKeepalivedAcceptsOurAdverts: a real keepalived backup accepts our
@@ -523,7 +535,9 @@ func TestKeepalivedAcceptsOurAdverts(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 4200*time.Millisecond)
 			defer cancel()
 			heard := make(chan Received, 1)
+			listened := make(chan struct{})
 			go func() {
+				defer close(listened)
 				if rx, err := conn.Receive(ctx); err == nil {
 					heard <- rx
 				}
@@ -541,6 +555,7 @@ func TestKeepalivedAcceptsOurAdverts(t *testing.T) {
 				case <-tick.C:
 				}
 			}
+			<-listened
 			if strings.Contains(log.String(), "Entering MASTER STATE") {
 				t.Fatalf("keepalived became master:\n%s", log)
 			}
