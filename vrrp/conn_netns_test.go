@@ -204,6 +204,14 @@ func TestAdvertConnNetns(t *testing.T) {
 			enc:  EncoderConfig{Version: 3, VRID: 64, Interval: time.Second, Addrs: addrs("fd99::164"), Src: srcAU6, Peers: addrs("fd99::2")},
 			val:  ValidatorConfig{Name: "VI_9", IPv6: true, Version: 3, VRID: 64, Interval: time.Second, VIPs: addrs("fd99::164"), Peers: []UnicastPeer{{Addr: srcAU6, MaxTTL: 255}}, CheckUnicastSrc: true},
 			conA: ConnConfig{Interface: p.ifA, IPv6: true, UnicastSrc: srcAU6}, conB: ConnConfig{Interface: p.ifB, IPv6: true, UnicastSrc: netip.MustParseAddr("fd99::2")}, ttl: 64},
+		{name: "v3 IPv6 unicast_ttl",
+			enc:  EncoderConfig{Version: 3, VRID: 65, Interval: time.Second, Addrs: addrs("fd99::165"), Src: srcAU6, Peers: addrs("fd99::2")},
+			val:  ValidatorConfig{Name: "VI_11", IPv6: true, Version: 3, VRID: 65, Interval: time.Second, VIPs: addrs("fd99::165"), Peers: []UnicastPeer{{Addr: srcAU6, MinTTL: 200, MaxTTL: 200}}, CheckUnicastSrc: true},
+			conA: ConnConfig{Interface: p.ifA, IPv6: true, UnicastSrc: srcAU6, UnicastHopLimit: 200}, conB: ConnConfig{Interface: p.ifB, IPv6: true, UnicastSrc: netip.MustParseAddr("fd99::2")}, ttl: 200},
+		{name: "v2 IPv4 unicast_ttl",
+			enc:  EncoderConfig{Version: 2, VRID: 66, Interval: time.Second, Addrs: addrs("10.99.0.166"), Src: srcA, Peers: addrs("10.99.0.2"), TTL: 10},
+			val:  ValidatorConfig{Name: "VI_12", Version: 2, VRID: 66, Interval: time.Second, VIPs: addrs("10.99.0.166"), Peers: []UnicastPeer{{Addr: srcA, MinTTL: 10, MaxTTL: 10}}, CheckUnicastSrc: true},
+			conA: ConnConfig{Interface: p.ifA, UnicastSrc: srcA}, conB: ConnConfig{Interface: p.ifB, UnicastSrc: netip.MustParseAddr("10.99.0.2")}, ttl: 10},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
