@@ -80,7 +80,8 @@ func NewEncoder(cfg EncoderConfig) (*Encoder, error) {
 	if cfg.Group.IsValid() && cfg.Group.Is6() != ipv6 {
 		return nil, fmt.Errorf("vrrp encoder: %w: group %s", ErrFamily, cfg.Group)
 	}
-	if ipv6 || cfg.Version == 3 {
+	// Authentication exists in version 2 only, and AH over IPv4 only.
+	if cfg.Version == 3 || (ipv6 && cfg.AuthType == AuthAH) {
 		cfg.AuthType, cfg.AuthData = AuthNone, [AuthDataLen]byte{}
 	}
 	if !cfg.Group.IsValid() {
@@ -135,9 +136,11 @@ func (e *Encoder) Advert(prio uint8) *Advert {
 		Interval: IntervalField(c.Version, c.Interval),
 		Addrs:    c.Addrs,
 	}
-	if c.Version == 2 && !c.family6() {
+	if c.Version == 2 {
+		// keepalived's non-standard VRRPv2 over IPv6 carries the auth
+		// type but has no room for the password.
 		a.AuthType = c.AuthType
-		if c.AuthType == AuthPass {
+		if c.AuthType == AuthPass && !c.family6() {
 			a.AuthData = c.AuthData
 		}
 	}

@@ -193,7 +193,7 @@ func NewValidator(cfg ValidatorConfig) *Validator {
 	if !cfg.MulticastGroup4.IsValid() {
 		cfg.MulticastGroup4 = MulticastGroup4
 	}
-	if cfg.IPv6 || cfg.Version == 3 {
+	if cfg.Version == 3 || (cfg.IPv6 && cfg.AuthType == AuthAH) {
 		cfg.AuthType = AuthNone
 	}
 	cfg.VIPs = append([]netip.Addr(nil), cfg.VIPs...)
@@ -385,13 +385,15 @@ func (v *Validator) Check(rx Received, checkVIPs bool) Result {
 // passwordField returns the 8 bytes keepalived compares with the password:
 // the last 8 bytes of the IPv4 datagram as its header's total length gives
 // it (checked against the received length only later, so a lying total
-// length points elsewhere, as in keepalived). For IPv6, where version 2 has
-// no authentication field, the last 8 bytes of the message.
+// length points elsewhere, as in keepalived). VRRPv2 over IPv6 has no
+// authentication field: keepalived then reads its "total length" from the
+// VRRP header and compares bytes beyond the packet, so PASS never matches;
+// nil gives the same result without the out-of-bounds read.
 func passwordField(rx Received, p *Packet) []byte {
-	end := len(rx.Data)
-	if !rx.IPv6 {
-		end = int(p.IP.TotalLen)
+	if rx.IPv6 {
+		return nil
 	}
+	end := int(p.IP.TotalLen)
 	if end < AuthDataLen || end > len(rx.Data) {
 		return nil
 	}
