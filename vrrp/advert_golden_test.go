@@ -55,6 +55,8 @@ var goldenCases = []goldenCase{
 		Addrs: addrs("10.99.0.140", "10.99.0.141"), Src: srcA}},
 	{name: "v3-ipv4-unicast", prio: 150, cfg: EncoderConfig{Version: 3, VRID: 62, Interval: 500 * time.Millisecond,
 		Addrs: addrs("10.99.0.150"), Src: srcA, Peers: addrs("10.99.0.2", "10.99.0.3")}},
+	{name: "v3-ipv4-unicast-oldcsum", prio: 150, cfg: EncoderConfig{Version: 3, VRID: 67, Interval: time.Second,
+		Addrs: addrs("10.99.0.167"), Src: srcA, Peers: addrs("10.99.0.2", "10.99.0.3"), OldUnicastChecksum: true}},
 	{name: "v3-ipv6", prio: 150, hopLimit: 255, cfg: EncoderConfig{Version: 3, VRID: 63, Interval: time.Second,
 		Addrs: addrs("fe80::1:100", "fd99::100"), Src: srcA6}},
 	{name: "v3-ipv6-unicast", prio: 150, hopLimit: 64, cfg: EncoderConfig{Version: 3, VRID: 64, Interval: time.Second,
@@ -137,6 +139,9 @@ func TestGoldenDecode(t *testing.T) {
 			if len(vcfg.Peers) > 0 {
 				vcfg.Peers = []UnicastPeer{{Addr: gc.cfg.Src, MaxTTL: 255}}
 				vcfg.CheckUnicastSrc = true
+			}
+			if gc.cfg.OldUnicastChecksum {
+				vcfg.ChecksumCompat = ChecksumCompatConfig
 			}
 			val := NewValidator(vcfg)
 			zeros := 0
