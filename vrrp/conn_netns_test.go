@@ -480,11 +480,16 @@ func TestKeepalivedAcceptsOurAdverts(t *testing.T) {
 	cases := []struct {
 		name, auth, version string
 		ipv6                bool
+		// unicast: keepalived and we are each other's unicast peer;
+		// oldChecksum: we send old_unicast_checksum adverts, which a
+		// default keepalived must detect and adopt.
+		unicast, oldChecksum bool
 	}{
 		{name: "v2 PASS", auth: "authentication {\n auth_type PASS\n auth_pass secret12\n }", version: "2"},
 		{name: "v2 AH", auth: "authentication {\n auth_type AH\n auth_pass secret12\n }", version: "2"},
 		{name: "v3 IPv4", version: "3"},
 		{name: "v3 IPv6", version: "3", ipv6: true},
+		{name: "v3 IPv4 unicast, old checksum", version: "3", unicast: true, oldChecksum: true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -500,6 +505,10 @@ func TestKeepalivedAcceptsOurAdverts(t *testing.T) {
 			for _, v := range vips {
 				vipLines.WriteString("        " + v.String() + "\n")
 			}
+			unicastLines := ""
+			if c.unicast {
+				unicastLines = "unicast_src_ip 10.99.0.1\n    unicast_peer {\n        10.99.0.2\n    }"
+			}
 			log := startKeepalived(t, p.a, `vrrp_instance VI_1 {
     state BACKUP
     interface `+p.ifA+`
@@ -508,12 +517,20 @@ func TestKeepalivedAcceptsOurAdverts(t *testing.T) {
     advert_int 1
     version `+c.version+`
     `+c.auth+`
+    `+unicastLines+`
     virtual_ipaddress {
 `+vipLines.String()+`    }
 }
 `)
 			enc := EncoderConfig{Version: uint8(c.version[0] - '0'), VRID: 51, Interval: time.Second, Addrs: vips, Src: src}
 			cc := ConnConfig{Interface: p.ifB, IPv6: c.ipv6, Src: src}
+			var vpeers []UnicastPeer
+			if c.unicast {
+				enc.Peers = []netip.Addr{srcA}
+				enc.OldUnicastChecksum = c.oldChecksum
+				cc.UnicastSrc = src
+				vpeers = []UnicastPeer{{Addr: srcA, MaxTTL: 255}}
+			}
 			switch {
 			case strings.Contains(c.auth, "PASS"):
 				enc.AuthType, enc.AuthData = AuthPass, PassAuthData("secret12")
@@ -570,11 +587,94 @@ func TestKeepalivedAcceptsOurAdverts(t *testing.T) {
 			// Our resignation: keepalived takes over after its skew time.
 			send(PriorityStop)
 			val := NewValidator(ValidatorConfig{Name: "ka", IPv6: c.ipv6, Version: enc.Version, VRID: 51, Interval: time.Second,
-				AuthType: enc.AuthType, AuthData: enc.AuthData, VIPs: vips})
+				AuthType: enc.AuthType, AuthData: enc.AuthData, VIPs: vips, Peers: vpeers})
 			rx := receiveWithin(t, conn, 3*time.Second)
-			if r := val.Check(rx, true); r.Verdict != Accept || r.Advert().Priority != 100 {
+			r := val.Check(rx, true)
+			if r.Verdict != Accept || r.Advert().Priority != 100 {
 				t.Fatalf("keepalived's advert after our priority 0: %v %q\n%s", r.Verdict, r.Log, log)
+			}
+			if c.oldChecksum {
+				if !strings.Contains(log.String(), "(VI_1) Setting unicast VRRPv3 checksum to old version") {
+					t.Errorf("keepalived did not switch to the old checksum:\n%s", log)
+				}
+				// keepalived 2.2.7 says so but keeps the standard checksum
+				// of its one peer (see Encoder.OldChecksumDetected); ours,
+				// in its place, sends the same bytes.
+				ka, _ := NewEncoder(EncoderConfig{Version: 3, VRID: 51, Interval: time.Second, Addrs: vips, Src: srcA, Peers: []netip.Addr{src}})
+				ka.OldChecksumDetected()
+				dgs, _ := ka.Build(100)
+				if r.SwitchedToOldChecksum || string(dgs[0].Data[20:]) != string(rx.Data[20:]) {
+					t.Errorf("keepalived's reply %x, ours in its place %x", rx.Data[20:], dgs[0].Data[20:])
+				}
 			}
 		})
 	}
+}
+
+// TestKeepalivedOldChecksumQuirk observes what Encoder.OldChecksumDetected
+// reproduces: a keepalived master with two unicast peers that detects an
+// old-form checksum keeps sending, to both peers, the standard checksum of
+// the last peer it had sent to.
+func TestKeepalivedOldChecksumQuirk(t *testing.T) {
+	codecNeedRoot(t, "keepalived")
+	p := newCodecPair(t)
+	p2, p3 := netip.MustParseAddr("10.99.0.2"), netip.MustParseAddr("10.99.0.3")
+	codecRun(t, "ip", "-n", p.b, "addr", "add", "10.99.0.3/24", "dev", p.ifB)
+	conn2 := openConn(t, p.b, ConnConfig{Interface: p.ifB, UnicastSrc: p2})
+	conn3 := openConn(t, p.b, ConnConfig{Interface: p.ifB, UnicastSrc: p3})
+	log := startKeepalived(t, p.a, `vrrp_instance VI_1 {
+    state MASTER
+    interface `+p.ifA+`
+    virtual_router_id 51
+    priority 255
+    advert_int 1
+    version 3
+    unicast_src_ip 10.99.0.1
+    unicast_peer {
+        10.99.0.2
+        10.99.0.3
+    }
+    virtual_ipaddress {
+        10.99.0.100
+    }
+}
+`)
+	vips := addrs("10.99.0.100")
+	ka, _ := NewEncoder(EncoderConfig{Version: 3, VRID: 51, Interval: time.Second, Addrs: vips, Src: srcA, Peers: []netip.Addr{p2, p3}})
+	same := func(rx Received, dg Datagram) bool { return string(rx.Data[20:]) == string(dg.Data[20:]) }
+	// One advert to both peers, in the standard form.
+	r2, r3 := receiveWithin(t, conn2, 3*time.Second), receiveWithin(t, conn3, time.Second)
+	dgs, _ := ka.Build(255)
+	if !same(r2, dgs[0]) || !same(r3, dgs[1]) {
+		t.Fatalf("standard adverts differ:\n%x %x\n%x %x", r2.Data, r3.Data, dgs[0].Data, dgs[1].Data)
+	}
+	// An old-form advert from peer .2 (lower priority: keepalived stays
+	// master, but checks it).
+	us, _ := NewEncoder(EncoderConfig{Version: 3, VRID: 51, Interval: time.Second, Addrs: vips, Src: p2,
+		Peers: []netip.Addr{srcA}, OldUnicastChecksum: true})
+	old, _ := us.Build(100)
+	if err := conn2.Send(old[0]); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for !strings.Contains(log.String(), "Setting unicast VRRPv3 checksum to old version") {
+		if time.Now().After(deadline) {
+			t.Fatalf("keepalived did not detect the old checksum:\n%s", log)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ka.OldChecksumDetected()
+	// keepalived answers the lower-priority advert at once and then keeps
+	// advertising; skip what was queued before the detection.
+	for i := 0; i < 3; i++ {
+		r2, r3 = receiveWithin(t, conn2, 2*time.Second), receiveWithin(t, conn3, time.Second)
+		dgs, _ = ka.Build(255)
+		if same(r2, dgs[0]) && same(r3, dgs[1]) {
+			if string(r2.Data[26:28]) != string(r3.Data[26:28]) {
+				t.Errorf("copies differ in checksum: %x %x", r2.Data[26:28], r3.Data[26:28])
+			}
+			return
+		}
+	}
+	t.Errorf("keepalived's adverts after detection %x / %x, ours %x / %x", r2.Data[20:], r3.Data[20:], dgs[0].Data[20:], dgs[1].Data[20:])
 }

@@ -164,7 +164,8 @@ type Result struct {
 	Packet *Packet
 	// SwitchedToOldChecksum is set on the advert that made the instance
 	// switch to the old unicast checksum ("Setting unicast VRRPv3 checksum
-	// to old version"): the sender must do the same.
+	// to old version", already in Log): from then on the Validator expects
+	// the old form, and the sender must call Encoder.OldChecksumDetected.
 	SwitchedToOldChecksum bool
 }
 
