@@ -109,7 +109,7 @@ func TestValidatorRejects(t *testing.T) {
 			c.Interval = 2 * time.Second
 			return build(t, c, 100)
 		}, verdict: Drop, reason: ReasonInterval, log: "(VI_1) advertisement interval mismatch mine=1 sec rcv'd=2 sec",
-			counter: func(s RxStats) uint64 { return s.AdvertIntervalErr }},
+			counter: func(s RxStats) uint64 { return s.IntervalMismatch + s.AdvertIntervalErr*100 }},
 		{name: "address count", pkt: func(t *testing.T) []byte {
 			c := v2PassCfg()
 			c.Addrs = c.Addrs[:1]
