@@ -480,141 +480,188 @@ func startKeepalivedStoppable(t *testing.T, ns, conf string) (*codecLogBuf, func
 // TestKeepalivedAcceptsOurAdverts: a real keepalived backup accepts our
 // higher-priority adverts (it stays BACKUP past its master down interval)
 // and takes over on our priority-0 advert, for v2 PASS, v2 AH, v3 over
-// IPv4 and v3 over IPv6.
+// IPv4 and IPv6, and v3 unicast with the old checksum (which keepalived
+// must detect and adopt). One keepalived runs one instance per case, so
+// the cases share its 4-second wait.
 func TestKeepalivedAcceptsOurAdverts(t *testing.T) {
 	codecNeedRoot(t, "keepalived")
-	cases := []struct {
-		name, auth, version string
-		ipv6                bool
+	type scenario struct {
+		name    string
+		vrid    uint8
+		version uint8
+		auth    AuthType
+		ipv6    bool
 		// unicast: keepalived and we are each other's unicast peer;
-		// oldChecksum: we send old_unicast_checksum adverts, which a
-		// default keepalived must detect and adopt.
+		// oldChecksum: we send old_unicast_checksum adverts.
 		unicast, oldChecksum bool
-	}{
-		{name: "v2 PASS", auth: "authentication {\n auth_type PASS\n auth_pass secret12\n }", version: "2"},
-		{name: "v2 AH", auth: "authentication {\n auth_type AH\n auth_pass secret12\n }", version: "2"},
-		{name: "v3 IPv4", version: "3"},
-		{name: "v3 IPv6", version: "3", ipv6: true},
-		{name: "v3 IPv4 unicast, old checksum", version: "3", unicast: true, oldChecksum: true},
 	}
+	cases := []scenario{
+		{name: "v2 PASS", vrid: 51, version: 2, auth: AuthPass},
+		{name: "v2 AH", vrid: 52, version: 2, auth: AuthAH},
+		{name: "v3 IPv4", vrid: 53, version: 3},
+		{name: "v3 IPv6", vrid: 54, version: 3, ipv6: true},
+		{name: "v3 IPv4 unicast, old checksum", vrid: 55, version: 3, unicast: true, oldChecksum: true},
+	}
+	p := newCodecPair(t)
+	vipsOf := func(c scenario) []netip.Addr {
+		if c.ipv6 {
+			return addrs(fmt.Sprintf("fe80::1:%d", c.vrid), fmt.Sprintf("fd99::%d", c.vrid))
+		}
+		return addrs(fmt.Sprintf("10.99.0.%d", c.vrid+50), fmt.Sprintf("10.99.0.%d", c.vrid+100))
+	}
+	var conf strings.Builder
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			p := newCodecPair(t)
-			vips := addrs("10.99.0.100", "10.99.0.101")
-			src := netip.MustParseAddr("10.99.0.2")
-			if c.ipv6 {
-				vips = addrs("fe80::1:100", "fd99::100")
-				src = netip.MustParseAddr("fe80::ff:fe00:b")
-			}
-			var vipLines strings.Builder
-			for _, v := range vips {
-				vipLines.WriteString("        " + v.String() + "\n")
-			}
-			unicastLines := ""
-			if c.unicast {
-				unicastLines = "unicast_src_ip 10.99.0.1\n    unicast_peer {\n        10.99.0.2\n    }"
-			}
-			log := startKeepalived(t, p.a, `vrrp_instance VI_1 {
-    state BACKUP
-    interface `+p.ifA+`
-    virtual_router_id 51
-    priority 100
-    advert_int 1
-    version `+c.version+`
-    `+c.auth+`
-    `+unicastLines+`
-    virtual_ipaddress {
-`+vipLines.String()+`    }
-}
-`)
-			enc := EncoderConfig{Version: uint8(c.version[0] - '0'), VRID: 51, Interval: time.Second, Addrs: vips, Src: src}
-			cc := ConnConfig{Interface: p.ifB, IPv6: c.ipv6, Src: src}
-			var vpeers []UnicastPeer
-			if c.unicast {
-				enc.Peers = []netip.Addr{srcA}
-				enc.OldUnicastChecksum = c.oldChecksum
-				cc.UnicastSrc = src
-				vpeers = []UnicastPeer{{Addr: srcA, MaxTTL: 255}}
-			}
-			switch {
-			case strings.Contains(c.auth, "PASS"):
-				enc.AuthType, enc.AuthData = AuthPass, PassAuthData("secret12")
-			case strings.Contains(c.auth, "AH"):
-				enc.AuthType, enc.AuthData = AuthAH, PassAuthData("secret12")
-				cc.AH = true
-			}
-			conn := openConn(t, p.b, cc)
-			e, err := NewEncoder(enc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			send := func(prio uint8) {
-				dgs, err := e.Build(prio)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, dg := range dgs {
-					if err := conn.Send(dg); err != nil {
-						t.Fatal(err)
-					}
-				}
-			}
-			// keepalived's backup would take over 3·1 s + skew (0.61 s)
-			// after start without valid adverts; 4.2 s of ours at 0.2 s
-			// intervals must keep it quiet.
-			ctx, cancel := context.WithTimeout(context.Background(), 4200*time.Millisecond)
-			defer cancel()
-			heard := make(chan Received, 1)
-			listened := make(chan struct{})
-			go func() {
-				defer close(listened)
-				if rx, err := conn.Receive(ctx); err == nil {
-					heard <- rx
-				}
-			}()
-			tick := time.NewTicker(200 * time.Millisecond)
-			defer tick.Stop()
-		loop:
-			for {
-				send(200)
-				select {
-				case rx := <-heard:
-					t.Fatalf("keepalived advertised (%d bytes) although we are master: it refused our adverts\n%s", len(rx.Data), log)
-				case <-ctx.Done():
-					break loop
-				case <-tick.C:
-				}
-			}
-			<-listened
-			if strings.Contains(log.String(), "Entering MASTER STATE") {
-				t.Fatalf("keepalived became master:\n%s", log)
-			}
-			// Our resignation: keepalived takes over after its skew time.
-			send(PriorityStop)
-			val := NewValidator(ValidatorConfig{Name: "ka", IPv6: c.ipv6, Version: enc.Version, VRID: 51, Interval: time.Second,
-				AuthType: enc.AuthType, AuthData: enc.AuthData, VIPs: vips, Peers: vpeers})
-			rx := receiveWithin(t, conn, 3*time.Second)
-			r := val.Check(rx, true)
-			if r.Verdict != Accept || r.Advert().Priority != 100 {
-				t.Fatalf("keepalived's advert after our priority 0: %v %q\n%s", r.Verdict, r.Log, log)
-			}
-			if c.oldChecksum {
-				if !strings.Contains(log.String(), "(VI_1) Setting unicast VRRPv3 checksum to old version") {
-					t.Errorf("keepalived did not switch to the old checksum:\n%s", log)
-				}
-				// keepalived 2.2.7 says so but keeps the standard checksum
-				// of its one peer (see Encoder.OldChecksumDetected); ours,
-				// in its place, sends the same bytes.
-				ka, _ := NewEncoder(EncoderConfig{Version: 3, VRID: 51, Interval: time.Second, Addrs: vips, Src: srcA, Peers: []netip.Addr{src}})
-				ka.OldChecksumDetected()
-				dgs, _ := ka.Build(100)
-				if r.SwitchedToOldChecksum || string(dgs[0].Data[20:]) != string(rx.Data[20:]) {
-					t.Errorf("keepalived's reply %x, ours in its place %x", rx.Data[20:], dgs[0].Data[20:])
-				}
-			}
-		})
+		fmt.Fprintf(&conf, "vrrp_instance VI_%d {\n state BACKUP\n interface %s\n virtual_router_id %d\n priority 100\n advert_int 1\n version %d\n",
+			c.vrid, p.ifA, c.vrid, c.version)
+		switch c.auth {
+		case AuthPass:
+			conf.WriteString(" authentication {\n auth_type PASS\n auth_pass secret12\n }\n")
+		case AuthAH:
+			conf.WriteString(" authentication {\n auth_type AH\n auth_pass secret12\n }\n")
+		}
+		if c.unicast {
+			conf.WriteString(" unicast_src_ip 10.99.0.1\n unicast_peer {\n 10.99.0.2\n }\n")
+		}
+		conf.WriteString(" virtual_ipaddress {\n")
+		for _, v := range vipsOf(c) {
+			fmt.Fprintf(&conf, "  %s\n", v)
+		}
+		conf.WriteString(" }\n}\n")
 	}
+	// Our sockets first, so that nothing keepalived sends is missed.
+	conns := make([]AdvertConn, len(cases))
+	for i, c := range cases {
+		cc := ConnConfig{Interface: p.ifB, IPv6: c.ipv6, AH: c.auth == AuthAH}
+		switch {
+		case c.unicast:
+			cc.UnicastSrc = netip.MustParseAddr("10.99.0.2")
+		case c.ipv6:
+			cc.Src = netip.MustParseAddr("fe80::ff:fe00:b")
+		}
+		conns[i] = openConn(t, p.b, cc)
+	}
+	log := startKeepalived(t, p.a, conf.String())
+
+	var wg sync.WaitGroup
+	errs := make(chan string, 2*len(cases))
+	for i, c := range cases {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if msg := runAcceptScenario(conns[i], c.name, c.vrid, c.version, c.auth, c.ipv6, c.unicast, c.oldChecksum, vipsOf(c), log); msg != "" {
+				errs <- msg
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for msg := range errs {
+		t.Error(msg)
+	}
+	if t.Failed() {
+		t.Logf("keepalived:\n%s", log)
+	}
+}
+
+// runAcceptScenario plays one case of TestKeepalivedAcceptsOurAdverts and
+// returns what went wrong, if anything.
+func runAcceptScenario(conn AdvertConn, name string, vrid, version uint8, auth AuthType, ipv6, unicast, oldChecksum bool,
+	vips []netip.Addr, log *codecLogBuf) string {
+	src := netip.MustParseAddr("10.99.0.2")
+	if ipv6 {
+		src = netip.MustParseAddr("fe80::ff:fe00:b")
+	}
+	ec := EncoderConfig{Version: version, VRID: vrid, Interval: time.Second, Addrs: vips, Src: src,
+		AuthType: auth, AuthData: PassAuthData("secret12")}
+	var vpeers []UnicastPeer
+	if unicast {
+		ec.Peers = []netip.Addr{srcA}
+		ec.OldUnicastChecksum = oldChecksum
+		vpeers = []UnicastPeer{{Addr: srcA, MaxTTL: 255}}
+	}
+	enc, err := NewEncoder(ec)
+	if err != nil {
+		return name + ": " + err.Error()
+	}
+	send := func(prio uint8) error {
+		dgs, err := enc.Build(prio)
+		if err != nil {
+			return err
+		}
+		for _, dg := range dgs {
+			if err := conn.Send(dg); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// keepalived's adverts for this VRID, from the start.
+	heard := make(chan Received, 8)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for {
+			rx, err := conn.Receive(ctx)
+			if err != nil {
+				return
+			}
+			if v, ok := PeekVRID(rx.Data, rx.IPv6); ok && v == vrid {
+				heard <- rx
+			}
+		}
+	}()
+	// Without valid adverts the backup takes over 3·1 s + skew (0.61 s)
+	// after start; 4.2 s of ours at 0.2 s intervals must keep it quiet.
+	end := time.After(4200 * time.Millisecond)
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+loop:
+	for {
+		if err := send(200); err != nil {
+			return name + ": " + err.Error()
+		}
+		select {
+		case rx := <-heard:
+			return fmt.Sprintf("%s: keepalived advertised (%d bytes) although we are master: it refused our adverts", name, len(rx.Data))
+		case <-end:
+			break loop
+		case <-tick.C:
+		}
+	}
+	if strings.Contains(log.String(), fmt.Sprintf("(VI_%d) Entering MASTER STATE", vrid)) {
+		return name + ": keepalived became master"
+	}
+	// Our resignation: keepalived takes over after its skew time.
+	if err := send(PriorityStop); err != nil {
+		return name + ": " + err.Error()
+	}
+	var rx Received
+	select {
+	case rx = <-heard:
+	case <-time.After(3 * time.Second):
+		return name + ": keepalived did not take over after our priority 0"
+	}
+	val := NewValidator(ValidatorConfig{Name: "ka", IPv6: ipv6, Version: version, VRID: vrid, Interval: time.Second,
+		AuthType: ec.AuthType, AuthData: ec.AuthData, VIPs: vips, Peers: vpeers})
+	r := val.Check(rx, true)
+	if r.Verdict != Accept || r.Advert().Priority != 100 {
+		return fmt.Sprintf("%s: keepalived's advert after our priority 0: %v %q", name, r.Verdict, r.Log)
+	}
+	if oldChecksum {
+		if !strings.Contains(log.String(), fmt.Sprintf("(VI_%d) Setting unicast VRRPv3 checksum to old version", vrid)) {
+			return name + ": keepalived did not switch to the old checksum"
+		}
+		// keepalived 2.2.7 says so but keeps the standard checksum of its
+		// one peer (see Encoder.OldChecksumDetected); ours, in its place,
+		// sends the same bytes.
+		ka, _ := NewEncoder(EncoderConfig{Version: 3, VRID: vrid, Interval: time.Second, Addrs: vips, Src: srcA, Peers: []netip.Addr{src}})
+		ka.OldChecksumDetected()
+		dgs, _ := ka.Build(100)
+		if r.SwitchedToOldChecksum || string(dgs[0].Data[20:]) != string(rx.Data[20:]) {
+			return fmt.Sprintf("%s: keepalived's reply %x, ours in its place %x", name, rx.Data[20:], dgs[0].Data[20:])
+		}
+	}
+	return ""
 }
 
 // TestKeepalivedOldChecksumQuirk observes what Encoder.OldChecksumDetected
