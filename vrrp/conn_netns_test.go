@@ -413,6 +413,22 @@ func TestGARPSenderNetns(t *testing.T) {
 	if ip := netip.AddrFrom4([4]byte(got[28:32])); ip != marker {
 		t.Errorf("first GARP after NOARP is for %s, want %s (sent while NOARP)", ip, marker)
 	}
+	// The sender's sockets read nothing: traffic from b is not queued.
+	frame, _ := GARPFrame(net.HardwareAddr{2, 0, 0, 0, 0, 0x0b}, netip.MustParseAddr("10.99.0.2"))
+	if _, err := capARP.WriteTo(frame, &packet.Addr{HardwareAddr: ethBroadcast}); err != nil {
+		t.Fatal(err)
+	}
+	na, _ := NAFrame(net.HardwareAddr{2, 0, 0, 0, 0, 0x0b}, netip.MustParseAddr("fd99::2"), false)
+	if _, err := capNA.WriteTo(na, &packet.Addr{HardwareAddr: ethBroadcast}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	gs := s.(*garpSender)
+	for _, c := range []*packet.Conn{gs.arp, gs.nd} {
+		if st, err := c.Stats(); err != nil || st.Packets != 0 {
+			t.Errorf("sender socket queued %+v (%v)", st, err)
+		}
+	}
 }
 
 // codecLogBuf collects keepalived's output while the test reads it; it
