@@ -247,8 +247,29 @@ func TestAdvertConnNetns(t *testing.T) {
 					t.Errorf("priority %d, sent %d", r.Advert().Priority, prio)
 				}
 			}
+			// b's send socket has the drop-all filter: a's adverts are
+			// not queued there.
+			if n := queuedOn(t, b.(*linuxAdvertConn).send); n != 0 {
+				t.Errorf("%d bytes queued on the send socket", n)
+			}
 		})
 	}
+}
+
+// queuedOn returns the bytes waiting to be read on a socket (SIOCINQ).
+func queuedOn(t *testing.T, f *os.File) int {
+	t.Helper()
+	rc, err := f.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	var ierr error
+	rc.Control(func(fd uintptr) { n, ierr = unix.IoctlGetInt(int(fd), unix.SIOCINQ) })
+	if ierr != nil {
+		t.Fatal(ierr)
+	}
+	return n
 }
 
 // TestAdvertConnCancel: Receive returns when its context ends or the
