@@ -64,8 +64,12 @@ func (n *recNotifier) add(s string) {
 func (n *recNotifier) RealServer(ev RSEvent) {
 	n.add(fmt.Sprintf("RS %s %s %s", ev.RSName, ev.VSName, upDown(ev.Up)))
 }
-func (n *recNotifier) Quorum(ev QuorumEvent) { n.add(fmt.Sprintf("VS %s %s", ev.VSName, upDown(ev.Up))) }
-func (n *recNotifier) Alert(a Alert)         { n.add(fmt.Sprintf("MAIL %s %s %s", a.RSName, upDown(a.Up), a.Body)) }
+func (n *recNotifier) Quorum(ev QuorumEvent) {
+	n.add(fmt.Sprintf("VS %s %s", ev.VSName, upDown(ev.Up)))
+}
+func (n *recNotifier) Alert(a Alert) {
+	n.add(fmt.Sprintf("MAIL %s %s %s", a.RSName, upDown(a.Up), a.Body))
+}
 
 // script decides one attempt: its outcome and how long it takes.
 type script func(at time.Duration, url int) (Outcome, time.Duration)
