@@ -70,6 +70,7 @@ type Scheduler struct {
 	results chan result
 	reloads chan reloadReq
 	changes chan struct{}
+	stopped chan struct{} // closed when Run returns
 	runOnce sync.Once
 }
 
@@ -107,7 +108,7 @@ var ErrNotRunning = errors.New("check: scheduler not running")
 func NewScheduler(cfg *parser.Config, newProbe ProbeFactory, notifier Notifier, opts Options) (*Scheduler, error) {
 	s := &Scheduler{newProbe: newProbe, notifier: notifier, log: opts.Log, clock: opts.Clock, rnd: opts.Rand,
 		maxConc: opts.MaxConcurrent, dedupe: !opts.NoDedupe, changes: make(chan struct{}, 1),
-		reloads: make(chan reloadReq)}
+		reloads: make(chan reloadReq), stopped: make(chan struct{})}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -328,6 +329,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	s.mu.Unlock()
 	s.signal()
 
+	defer close(s.stopped)
 	runCtx, cancelAll := context.WithCancel(ctx)
 	defer cancelAll()
 	timer := s.clock.NewTimer(time.Hour)
@@ -407,11 +409,15 @@ func (s *Scheduler) complete(r result, now time.Time) {
 }
 
 // Reload replaces the configuration while Run runs, keeping the state of
-// unchanged servers and checkers as keepalived does on SIGHUP.
+// unchanged servers and checkers as keepalived does on SIGHUP. It waits for
+// Run to take the request; after Run has returned it fails with
+// ErrNotRunning.
 func (s *Scheduler) Reload(ctx context.Context, cfg *parser.Config) error {
 	req := reloadReq{cfg: cfg, done: make(chan error, 1)}
 	select {
 	case s.reloads <- req:
+	case <-s.stopped:
+		return ErrNotRunning
 	case <-ctx.Done():
 		return ctx.Err()
 	}
