@@ -63,6 +63,7 @@ type Scheduler struct {
 	timers  taskHeap
 	seq     uint64
 	ready   []*task // due, waiting for a free slot
+	dueBuf  []*task // popDue's result, reused
 	running int
 	gen     uint64 // bumped by a reload; older results are dropped
 	changed bool   // a Health-visible change since the last signal
@@ -259,9 +260,10 @@ func (s *Scheduler) nextDue() (time.Time, bool) {
 }
 
 // popDue removes and returns the tasks due at or before now, earliest
-// first.
+// first. The slice is valid until the next call.
 func (s *Scheduler) popDue(now time.Time) []*task {
-	var out []*task
+	out := s.dueBuf[:0]
+	defer func() { s.dueBuf = out[:0] }()
 	for len(s.timers) > 0 && !s.timers[0].due.After(now) {
 		out = append(out, heap.Pop(&s.timers).(*task))
 	}
