@@ -3,7 +3,7 @@ PREFIX ?= /usr/local
 BIN := bin/gokeepalived
 FUZZTIME ?= 20s
 
-.PHONY: all build test test-unit test-corpus lint fuzz bench-parse install demo clean
+.PHONY: all build test test-unit test-corpus lint fuzz bench-parse bench-check install demo clean
 
 all: build
 
@@ -33,6 +33,13 @@ fuzz:
 
 bench-parse: build
 	./scripts/bench-parse.sh
+
+# The health-check scheduler on 10,000 real servers at delay_loop 1: CPU per
+# simulated minute (virtual time), lateness and CPU with the real loop, and
+# the reload of that configuration. The side-by-side run with keepalived
+# needs IPVS and comes with the VM harness.
+bench-check:
+	$(GO) test -run '^$$' -bench 'Scheduler10k|Reload10k' -benchtime 3x ./check
 
 install: build
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/gokeepalived
