@@ -73,7 +73,7 @@ func (f *fakePing) ReadFrom(b []byte) (int, net.Addr, error) {
 	return copy(b, r), &net.UDPAddr{}, nil
 }
 func (f *fakePing) SetReadDeadline(t time.Time) error { f.dl = t; return nil }
-func (f *fakePing) Close() error                       { return nil }
+func (f *fakePing) Close() error                      { return nil }
 
 func TestPingReplies(t *testing.T) {
 	reply := func(typ byte) []byte { r := pingRequest(false, 0, 0); r[0] = typ; return r }
