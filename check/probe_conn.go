@@ -61,9 +61,11 @@ func (o *connOpts) network(proto string) string {
 	return proto + "6"
 }
 
-// dialer builds a net.Dialer with the source address, device and mark.
+// dialer builds a net.Dialer with the source address, device and mark;
+// UDP sockets also ask for ICMP errors (IP_RECVERR), as keepalived's
+// UDP_CHECK does, so that host and network unreachable fail the check.
 func (o *connOpts) dialer(proto string) *net.Dialer {
-	d := &net.Dialer{Timeout: o.timeout, Control: probeSockopts(o.bindIf, o.fwmark)}
+	d := &net.Dialer{Timeout: o.timeout, Control: probeSockopts(o.bindIf, o.fwmark, proto == "udp")}
 	if o.bindTo.IsValid() {
 		ip := net.IP(o.bindTo.AsSlice())
 		switch proto {
@@ -97,9 +99,14 @@ func (o *connOpts) dialTCP(ctx context.Context) (net.Conn, dialKind, error) {
 	return conn, dialOK, nil
 }
 
-// classifyDial maps a dial error to keepalived's connect results.
+// classifyDial maps a dial error to keepalived's connect results. Creating
+// the socket, setting its options and binding it are local steps; connect
+// errors are judged by errno as keepalived's layer4 does.
 func classifyDial(ctx context.Context, err error) dialKind {
 	if ctx.Err() == context.Canceled {
+		return dialLocal
+	}
+	if call := dialSyscall(err); call != "" && call != "connect" {
 		return dialLocal
 	}
 	var ne net.Error
@@ -125,9 +132,34 @@ func classifyDial(ctx context.Context, err error) dialKind {
 	return dialLocal
 }
 
+// dialSyscall names the system call a dial failed in ("socket", "bind",
+// "connect", ...), or "" when the error does not say (a socket option set
+// by our Control function, a timeout).
+func dialSyscall(err error) string {
+	var se *os.SyscallError
+	if errors.As(err, &se) {
+		return se.Syscall
+	}
+	return ""
+}
+
 // localError wraps a failure keepalived does not count against the server.
 func localError(reason string, err error) *ProbeError {
 	return &ProbeError{Reason: reason, Line: reason, Err: fmt.Errorf("%w: %w", ErrLocal, err)}
+}
+
+// errCancelled reports an attempt cut short because its context was
+// cancelled (shutdown, reload): it says nothing about the server, so it is
+// a local error.
+var errCancelled = fmt.Errorf("%w: check cancelled", ErrLocal)
+
+// settle turns the failure of an attempt whose context was cancelled into
+// a local error, so that stopping a check never counts against a server.
+func settle(ctx context.Context, o Outcome) Outcome {
+	if !o.OK && ctx.Err() == context.Canceled {
+		return failed(&ProbeError{Reason: "check cancelled", Line: "check cancelled", Err: fmt.Errorf("%w (%w)", errCancelled, o.Err)})
+	}
+	return o
 }
 
 // failed is the Outcome of a failed attempt.

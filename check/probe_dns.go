@@ -98,19 +98,21 @@ func (p *dnsProbe) fail(msg string, err error) Outcome {
 	return failed(&ProbeError{Reason: msg, Line: fmt.Sprintf("DNS_CHECK (%s) %s", p.id.rs, msg), Err: err})
 }
 
-func (p *dnsProbe) Check(ctx context.Context) Outcome {
+func (p *dnsProbe) Check(ctx context.Context) Outcome { return settle(ctx, p.check(ctx)) }
+
+func (p *dnsProbe) check(ctx context.Context) Outcome {
 	start := time.Now()
 	conn, err := p.co.dialer("udp").DialContext(ctx, p.co.network("udp"), p.co.dest.String())
 	if err != nil {
+		// connect() on a UDP socket fails at once or not at all.
 		switch classifyDial(ctx, err) {
-		case dialTimeout:
-			return p.fail("connection timeout.", err)
-		case dialFailed:
-			return p.fail("connection failure.", err)
-		case dialUnreach:
+		case dialFailed, dialUnreach, dialTimeout:
 			return p.fail(fmt.Sprintf("network unreachable for %s", probeAddrPair(p.co.dest)), err)
 		}
-		return failed(localError("DNS_CHECK connection failed to create socket. Rescheduling.", err))
+		if dialSyscall(err) == "socket" {
+			return failed(localError(fmt.Sprintf("DNS_CHECK (%s) failed to create socket. Rescheduling.", p.id.rs), err))
+		}
+		return failed(localError(fmt.Sprintf("DNS_CHECK (%s) UDP socket bind failed. Rescheduling.", p.id.rs), err))
 	}
 	defer conn.Close()
 	stop := closeOnCancel(ctx, conn)

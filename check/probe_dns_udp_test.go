@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -198,4 +199,15 @@ func TestUDPCheck(t *testing.T) {
 			t.Error("the ICMP error did not end the attempt early")
 		}
 	})
+}
+
+func TestUDPBindFailureCounts(t *testing.T) {
+	// keepalived counts a UDP_CHECK whose bind fails as a failed attempt
+	// (only TCP-based checkers reschedule bind failures).
+	port := closedPort(t, "udp")
+	p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", port, "UDP_CHECK {\nbindto 192.0.2.1\nconnect_timeout 1\n}")
+	o := p.Check(testCtx(t))
+	if o.OK || errors.Is(o.Err, ErrLocal) {
+		t.Errorf("outcome %+v, want a counted failure", o)
+	}
 }

@@ -239,6 +239,10 @@ func (p *httpProbe) request(u *httpURL) []byte {
 // CheckURL makes one attempt on url i: connect (and TLS handshake), send
 // the request, read to the end of the connection, judge the response.
 func (p *httpProbe) CheckURL(ctx context.Context, i int) Outcome {
+	return settle(ctx, p.checkURL(ctx, i))
+}
+
+func (p *httpProbe) checkURL(ctx context.Context, i int) Outcome {
 	u := p.urls[i]
 	start := time.Now()
 	conn, kind, err := p.co.dialTCP(ctx)
@@ -383,9 +387,6 @@ func (p *httpProbe) readResponse(ctx context.Context, c net.Conn, u *httpURL) Ou
 				return p.fail("Timeout SSL read", err)
 			}
 			return p.fail("Timeout HTTP read", err)
-		}
-		if first && ctx.Err() != nil {
-			return failed(localError("check cancelled", ctx.Err()))
 		}
 		if p.ssl {
 			// OpenSSL ends the stream on any error; what was read is judged.

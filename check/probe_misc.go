@@ -104,7 +104,9 @@ func newMiscProbe(c *parser.Checker, vs *parser.VirtualServer, rs *parser.RealSe
 	}, nil
 }
 
-func (p *miscProbe) Check(ctx context.Context) Outcome {
+func (p *miscProbe) Check(ctx context.Context) Outcome { return settle(ctx, p.check(ctx)) }
+
+func (p *miscProbe) check(ctx context.Context) Outcome {
 	r := p.runner.Run(ctx, p.script, p.timeout)
 	if r.Err == nil && !r.TimedOut && r.Signal == 0 {
 		switch {

@@ -99,7 +99,9 @@ func (p *pingProbe) fail(reason string, timeout bool, err error) Outcome {
 	return failed(&ProbeError{Reason: reason, Line: line, Err: err})
 }
 
-func (p *pingProbe) Check(ctx context.Context) Outcome {
+func (p *pingProbe) Check(ctx context.Context) Outcome { return settle(ctx, p.check(ctx)) }
+
+func (p *pingProbe) check(ctx context.Context) Outcome {
 	dst := p.co.dest.Addr()
 	v6 := dst.Is6() && !dst.Is4In6()
 	v := "" // keepalived's messages say ICMP or ICMPv6

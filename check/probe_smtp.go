@@ -50,7 +50,9 @@ func (p *smtpProbe) fail(format string, err error) Outcome {
 	return failed(&ProbeError{Reason: reason, Line: "SMTP_CHECK " + reason, Err: err})
 }
 
-func (p *smtpProbe) Check(ctx context.Context) Outcome {
+func (p *smtpProbe) Check(ctx context.Context) Outcome { return settle(ctx, p.check(ctx)) }
+
+func (p *smtpProbe) check(ctx context.Context) Outcome {
 	conn, kind, err := p.co.dialTCP(ctx)
 	switch kind {
 	case dialTimeout:

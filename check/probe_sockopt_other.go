@@ -8,7 +8,7 @@ import (
 )
 
 // probeSockopts: bind_if and fwmark are Linux socket options.
-func probeSockopts(bindIf string, fwmark uint32) func(network, address string, c syscall.RawConn) error {
+func probeSockopts(bindIf string, fwmark uint32, recvErr bool) func(network, address string, c syscall.RawConn) error {
 	if bindIf == "" && fwmark == 0 {
 		return nil
 	}

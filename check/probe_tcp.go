@@ -22,7 +22,9 @@ func newTCPProbe(c *parser.Checker, id probeIdentity, env *ProbeEnv) (*tcpProbe,
 	return &tcpProbe{id: id, co: co}, nil
 }
 
-func (p *tcpProbe) Check(ctx context.Context) Outcome {
+func (p *tcpProbe) Check(ctx context.Context) Outcome { return settle(ctx, p.check(ctx)) }
+
+func (p *tcpProbe) check(ctx context.Context) Outcome {
 	conn, kind, err := p.co.dialTCP(ctx)
 	switch kind {
 	case dialOK:
@@ -31,6 +33,9 @@ func (p *tcpProbe) Check(ctx context.Context) Outcome {
 	case dialTimeout:
 		return failed(&ProbeError{Reason: "timeout", Line: fmt.Sprintf("TCP connection to %s timeout.", p.id.rs), Err: err})
 	case dialLocal:
+		if dialSyscall(err) == "socket" {
+			return failed(localError("TCP connect fail to create socket. Rescheduling.", err))
+		}
 		return failed(localError("TCP socket bind failed. Rescheduling.", err))
 	}
 	return failed(&ProbeError{Reason: "failed", Line: fmt.Sprintf("TCP connection to %s failed.", p.id.rs), Err: err})

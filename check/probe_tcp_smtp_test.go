@@ -2,6 +2,7 @@ package check
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -170,6 +171,28 @@ func TestSMTPStatus(t *testing.T) {
 	} {
 		if got := smtpStatus([]byte(line)); got != want {
 			t.Errorf("smtpStatus(%q) = %d, want %d", line, got, want)
+		}
+	}
+}
+
+// TestCancelIsLocal: stopping a check (shutdown, reload) must not count
+// as a failure of the server.
+func TestCancelIsLocal(t *testing.T) {
+	srv := startTCPServer(t, "tcp4", "127.0.0.1:0", func(c net.Conn, s *tcpServer) { io.Copy(io.Discard, c) })
+	for _, block := range []string{
+		"HTTP_GET {\nconnect_timeout 5\nurl {\npath /\n}\n}",
+		"SMTP_CHECK {\nconnect_timeout 5\n}",
+	} {
+		p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", srv.port(), block)
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(30*time.Millisecond, cancel)
+		start := time.Now()
+		o := p.Check(ctx)
+		if o.OK || !errors.Is(o.Err, ErrLocal) {
+			t.Errorf("%s: outcome %+v, want a local error", block[:8], o)
+		}
+		if time.Since(start) > time.Second {
+			t.Errorf("%s: cancel took %v", block[:8], time.Since(start))
 		}
 	}
 }

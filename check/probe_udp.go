@@ -61,11 +61,15 @@ func (p *udpProbe) failLine(mismatch bool, err error) Outcome {
 	return failed(&ProbeError{Reason: "failed", Line: fmt.Sprintf("UDP connection to %s failed.", p.id.rs), Err: err})
 }
 
-func (p *udpProbe) Check(ctx context.Context) Outcome {
+func (p *udpProbe) Check(ctx context.Context) Outcome { return settle(ctx, p.check(ctx)) }
+
+func (p *udpProbe) check(ctx context.Context) Outcome {
 	conn, err := p.co.dialer("udp").DialContext(ctx, p.co.network("udp"), p.co.dest.String())
 	if err != nil {
-		if k := classifyDial(ctx, err); k == dialLocal {
-			return failed(localError("UDP socket bind failed. Rescheduling.", err))
+		// Only a socket that cannot be created is rescheduled; bind and
+		// connect errors count as failures for UDP_CHECK.
+		if call := dialSyscall(err); call == "socket" || ctx.Err() == context.Canceled {
+			return failed(localError("UDP connect fail to create socket. Rescheduling.", err))
 		}
 		return p.failLine(false, err)
 	}
