@@ -29,11 +29,9 @@ func (r ExecScriptRunner) Run(ctx context.Context, s *parser.Script, timeout tim
 	if grace == 0 {
 		grace = 2 * time.Second
 	}
-	path := s.Path
-	if path == "" {
-		path = s.Argv[0]
-	}
-	cmd := exec.Command(path)
+	// Exec argv[0] as configured (ApplyScriptSecurity already made it a
+	// full path); a shebang script then sees the same $0 as with keepalived.
+	cmd := exec.Command(s.Argv[0])
 	cmd.Args = s.Argv
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if s.UID >= 0 && s.GID >= 0 && (s.UID != os.Geteuid() || s.GID != os.Getegid()) {
