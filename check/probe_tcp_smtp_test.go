@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"testing"
 	"time"
 )
@@ -44,6 +45,26 @@ func TestTCPCheck(t *testing.T) {
 		srv.wg.Wait()
 		if want := fmt.Sprintf("127.0.0.2:%d", src); from != want {
 			t.Errorf("connection came from %s, want %s", from, want)
+		}
+	})
+	t.Run("bind_if and fwmark", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Skip("SO_MARK needs CAP_NET_ADMIN")
+		}
+		srv := startTCPServer(t, "tcp4", "127.0.0.1:0", func(net.Conn, *tcpServer) {})
+		p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", srv.port(), "TCP_CHECK {\nbind_if lo\nfwmark 7\nconnect_timeout 1\n}")
+		wantOK(t, p.Check(ctx))
+	})
+	t.Run("bind_if to a missing device is local", func(t *testing.T) {
+		srv := startTCPServer(t, "tcp4", "127.0.0.1:0", func(net.Conn, *tcpServer) {})
+		_, vs, rs, c := probeTestConfig(t, "127.0.0.1", srv.port(), "TCP_CHECK {\nconnect_timeout 1\n}")
+		c.Conn.BindIf = "nosuchdev0"
+		p, err := NewProbe(c, vs, rs, ProbeEnv{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o := p.Check(ctx); o.OK || !errors.Is(o.Err, ErrLocal) {
+			t.Errorf("outcome %+v, want a local error", o)
 		}
 	})
 	t.Run("refused", func(t *testing.T) {
