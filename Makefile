@@ -3,7 +3,7 @@ PREFIX ?= /usr/local
 BIN := bin/gokeepalived
 FUZZTIME ?= 20s
 
-.PHONY: all build test test-unit test-corpus lint fuzz bench-parse bench-check install demo clean
+.PHONY: all build test test-unit test-corpus lint fuzz bench-parse bench-check install demo clean probe-golden
 
 all: build
 
@@ -30,6 +30,10 @@ fuzz:
 	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s $$pkg >/dev/null; \
 	  done; \
 	done
+
+# Re-record the HTTP_GET/SSL_GET golden files from Debian's genhash.
+probe-golden:
+	./check/testdata/probe/record.sh
 
 bench-parse: build
 	./scripts/bench-parse.sh

@@ -130,7 +130,7 @@ func NewScheduler(cfg *parser.Config, newProbe ProbeFactory, notifier Notifier, 
 	if err != nil {
 		return nil, err
 	}
-	s.makeTasks(m, pend, map[string]Probe{})
+	s.makeTasks(m, pend, map[string][]oldProbe{})
 	s.setGlobals(cfg)
 	s.m = m
 	s.countTasks()
@@ -303,18 +303,12 @@ func callProbe(ctx context.Context, t *task, url int) (o Outcome) {
 			o = Outcome{Err: fmt.Errorf("check: %s probe panicked: %v", t.cfg.Type, r)}
 		}
 	}()
-	if mp, ok := t.probe.(MultiURLProbe); ok && t.kind == kindHTTP {
-		return mp.CheckURL(ctx, url)
+	// HTTP_GET and SSL_GET probes test the url the checker's state names;
+	// a probe that is not a URLProber is used for every url.
+	if up, ok := t.probe.(URLProber); ok && t.kind == kindHTTP {
+		return up.CheckURL(ctx, url)
 	}
 	return t.probe.Check(ctx)
-}
-
-// MultiURLProbe is a Probe for HTTP_GET and SSL_GET: each attempt tests one
-// url block (index into Checker.HTTP.URLs), chosen by the scheduler.
-// A probe that only implements Probe is used for every url.
-type MultiURLProbe interface {
-	Probe
-	CheckURL(ctx context.Context, url int) Outcome
 }
 
 // Run runs the checks until ctx ends, then makes keepalived's shutdown

@@ -153,7 +153,7 @@ func buildModel(cfg *parser.Config, coldStart bool) (*model, []*pending, error) 
 // makeTasks groups pending checkers into tasks: with dedupe, blocks with
 // the same key and the same state share one; probes of an old model with
 // the same key are reused so a reload does not re-create them.
-func (s *Scheduler) makeTasks(m *model, pend []*pending, old map[string]Probe) {
+func (s *Scheduler) makeTasks(m *model, pend []*pending, old map[string][]oldProbe) {
 	byKey := map[string]*task{}
 	for i, p := range pend {
 		key := fmt.Sprintf("%s|%v", p.fullKey, p.st)
@@ -165,12 +165,15 @@ func (s *Scheduler) makeTasks(m *model, pend []*pending, old map[string]Probe) {
 			t.members = append(t.members, p.m)
 			continue
 		}
-		probe := old[p.fullKey]
-		if probe != nil {
+		var probe Probe
+		var probeRS, probeVS string
+		if ops := old[p.fullKey]; len(ops) > 0 {
 			// A probe serves one task: identical checks in different
 			// states run as different tasks, each with its own probe.
-			delete(old, p.fullKey)
+			probe, probeRS, probeVS = ops[0].probe, ops[0].rs, ops[0].vs
+			old[p.fullKey] = ops[1:]
 		} else {
+			probeRS, probeVS = p.m.rs.name, p.m.rs.vs.cfg.String()
 			var err error
 			probe, err = s.newProbe(p.m.rs.vs.cfg, p.m.rs.cfg, p.m.cfg)
 			if err != nil {
@@ -182,12 +185,20 @@ func (s *Scheduler) makeTasks(m *model, pend []*pending, old map[string]Probe) {
 				continue
 			}
 		}
-		t := &task{key: p.fullKey, kind: kindOf(p.m.cfg.Type), cfg: p.m.cfg, probe: probe, st: p.st, heapIdx: -1}
+		t := &task{key: p.fullKey, kind: kindOf(p.m.cfg.Type), cfg: p.m.cfg, probe: probe, st: p.st, heapIdx: -1,
+			probeRS: probeRS, probeVS: probeVS}
 		t.members = []*member{p.m}
 		p.m.t = t
 		byKey[key] = t
 		m.tasks = append(m.tasks, t)
 	}
+}
+
+// oldProbe is a probe of the configuration a reload replaces, with the
+// names of the server it was made for.
+type oldProbe struct {
+	probe  Probe
+	rs, vs string
 }
 
 // dropMember removes a checker that could not be created from its real

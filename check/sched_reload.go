@@ -85,15 +85,17 @@ func (s *Scheduler) reload(cfg *parser.Config, now time.Time) error {
 		}
 	}
 
-	oldProbes := map[string]Probe{}
+	oldProbes := map[string][]oldProbe{}
 	for _, t := range old.tasks {
-		oldProbes[t.key] = t.probe
+		oldProbes[t.key] = append(oldProbes[t.key], oldProbe{probe: t.probe, rs: t.probeRS, vs: t.probeVS})
 	}
 	s.m = nm
 	s.makeTasks(nm, pend, oldProbes)
-	for _, p := range oldProbes {
-		if c, ok := p.(io.Closer); ok {
-			_ = c.Close()
+	for _, ops := range oldProbes {
+		for _, p := range ops {
+			if c, ok := p.probe.(io.Closer); ok {
+				_ = c.Close()
+			}
 		}
 	}
 	s.setGlobals(cfg)
@@ -168,7 +170,7 @@ func (s *Scheduler) migrate(oldRS, nr *rsState, byMember map[*member]*pending) {
 			if ost.retryIt > 0 && nm.cfg.Retry > 0 {
 				p.st.retryIt = min(ost.retryIt, nm.cfg.Retry-1)
 			}
-			p.st.urlIt, p.st.failedURL, p.st.lastExit = ost.urlIt, ost.failedURL, ost.lastExit
+			p.st.urlIt, p.st.failedURL = ost.urlIt, ost.failedURL
 			nm.curWeight = om.curWeight
 			break
 		}

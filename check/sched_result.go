@@ -5,27 +5,51 @@ import (
 	"errors"
 	"net"
 	"os"
+	"strings"
 	"time"
 )
 
-// ErrLocal marks a probe failure that is the local host's fault (socket
-// or bind failure). keepalived does not count those against the real
-// server: it logs them and tries again after delay_loop.
-var ErrLocal = errors.New("check: local error")
-
-// isTimeout tells a timed-out attempt from a refused or failed one, for the
-// per-attempt log lines that distinguish them.
-func isTimeout(err error) bool {
+// attemptTimedOut tells a timed-out attempt from a refused or failed one.
+func attemptTimedOut(err error) bool {
 	var ne net.Error
 	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) ||
 		(errors.As(err, &ne) && ne.Timeout())
 }
 
-func errText(err error) string {
-	if err == nil {
+// reasonOf is keepalived's message for a failed attempt: the probe's
+// ProbeError.Reason, else the error text.
+func reasonOf(err error) string {
+	var pe *ProbeError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Reason
+	case err == nil:
 		return "failed"
 	}
 	return err.Error()
+}
+
+// attemptLine is the log line of a failed attempt for member m: the probe's
+// ProbeError.Line, else fallback. A shared probe names the server it was
+// made for, so the line is rewritten with m's names.
+func (t *task) attemptLine(err error, m *member, fallback string) string {
+	var pe *ProbeError
+	if !errors.As(err, &pe) || pe.Line == "" {
+		return fallback
+	}
+	return t.forMember(pe.Line, m)
+}
+
+// forMember rewrites a line the probe wrote about the server it was made
+// for so that it names member m.
+func (t *task) forMember(line string, m *member) string {
+	if t.probeRS != "" && t.probeRS != m.rs.name {
+		line = strings.Replace(line, t.probeRS, m.rs.name, 1)
+	}
+	if t.probeVS != "" && t.probeVS != m.rs.vs.name {
+		line = strings.Replace(line, t.probeVS, m.rs.vs.name, 1)
+	}
+	return line
 }
 
 // transition applies a checker's UP or DOWN result to every member: the log
@@ -51,7 +75,9 @@ func (s *Scheduler) transition(t *task, up bool, line func(m *member) string, bo
 // ended at now, and returns when the task runs next.
 func (s *Scheduler) finish(t *task, o Outcome, started, now time.Time) time.Time {
 	if !o.OK && errors.Is(o.Err, ErrLocal) {
-		s.logf("%s. Rescheduling.", o.Err)
+		// keepalived does not count failures on its own side; it logs them
+		// and tries again after delay_loop.
+		s.logf("%s", t.attemptLine(o.Err, t.members[0], reasonOf(o.Err)))
 		return now.Add(t.delayLoop())
 	}
 	logAll := s.logAllFailures || t.cfg.LogAllFailures
@@ -82,11 +108,11 @@ func (s *Scheduler) finishTCP(t *task, o Outcome, logAll bool) time.Duration {
 	st := &t.st
 	if !o.OK && st.isUp && logAll {
 		what := "failed"
-		if isTimeout(o.Err) {
+		if attemptTimedOut(o.Err) {
 			what = "timeout"
 		}
 		for _, m := range t.members {
-			s.logf("TCP connection to %s %s.", m.rs.name, what)
+			s.logf("%s", t.attemptLine(o.Err, m, sprintf("TCP connection to %s %s.", m.rs.name, what)))
 		}
 	}
 	delay := t.delayLoop()
@@ -120,14 +146,16 @@ func (s *Scheduler) finishUDP(t *task, o Outcome, logAll bool) time.Duration {
 	ping := t.cfg.Type == "PING_CHECK"
 	if !o.OK && st.isUp && logAll {
 		for _, m := range t.members {
+			var line string
 			switch {
-			case ping && isTimeout(o.Err):
-				s.logf("ICMP connection to address %s timeout.", m.rs.name)
+			case ping && attemptTimedOut(o.Err):
+				line = sprintf("ICMP connection to address %s timeout.", m.rs.name)
 			case ping:
-				s.logf("ICMP connection to %s of %s failed.", m.rs.name, m.rs.vs.name)
+				line = sprintf("ICMP connection to %s of %s failed.", m.rs.name, m.rs.vs.name)
 			default:
-				s.logf("UDP connection to %s failed.", m.rs.name)
+				line = sprintf("UDP connection to %s failed.", m.rs.name)
 			}
+			s.logf("%s", t.attemptLine(o.Err, m, line))
 		}
 	}
 	delay := t.delayLoop()
@@ -169,7 +197,7 @@ func (s *Scheduler) finishDNS(t *task, o Outcome, logAll bool) time.Duration {
 	if !o.OK {
 		if st.isUp || !st.hasRun {
 			if logAll || st.retryIt >= t.retry() {
-				msg := errText(o.Err)
+				msg := reasonOf(o.Err)
 				if st.hasRun && st.retryIt >= t.retry() {
 					msg += sprintf(" after %d retries", t.retry())
 				}
@@ -197,7 +225,7 @@ func (s *Scheduler) finishDNS(t *task, o Outcome, logAll bool) time.Duration {
 func (s *Scheduler) finishSMTP(t *task, o Outcome, logAll bool) time.Duration {
 	st := &t.st
 	if !o.OK {
-		msg := errText(o.Err)
+		msg := reasonOf(o.Err)
 		if (st.isUp || !st.hasRun) && (logAll || st.retryIt >= t.retry()) {
 			for range t.members {
 				s.logf("SMTP_CHECK %s", msg)

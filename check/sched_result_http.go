@@ -40,7 +40,7 @@ func (s *Scheduler) finishHTTP(t *task, o Outcome, logAll bool) time.Duration {
 	case st.isUp || !st.hasRun:
 		if logAll {
 			for _, m := range t.members {
-				s.logf("%s server %s.", errText(o.Err), m.rs.name)
+				s.logf("%s", t.attemptLine(o.Err, m, sprintf("%s server %s.", reasonOf(o.Err), m.rs.name)))
 			}
 		}
 		st.hasRun = true

@@ -1,6 +1,9 @@
 package check
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // finishMisc follows keepalived's misc_check_child_thread and returns the
 // delay counted from the script's start.
@@ -8,24 +11,21 @@ func (s *Scheduler) finishMisc(t *task, o Outcome, logAll bool) time.Duration {
 	st := &t.st
 	var exitType, reason string
 	success, messageOnly := false, false
+	var me *MiscError
+	errors.As(o.Err, &me)
 	if o.OK {
-		status := 0
-		if o.HasWeight {
-			status = o.Weight + 2
-		}
-		if status != st.lastExit {
-			s.applyDynamicWeight(t, o)
-			st.lastExit = status
-		}
+		// keepalived re-sends the weight only when the exit status
+		// changed; applying an unchanged weight is a no-op here.
+		s.applyDynamicWeight(t, o)
 		if !st.isUp || !st.hasRun {
 			exitType, success = "succeeded", true
 		}
 		st.retryIt = 0
 	} else if st.isUp || !st.hasRun {
-		if isTimeout(o.Err) {
+		if (me != nil && me.Result.TimedOut) || (me == nil && attemptTimedOut(o.Err)) {
 			exitType = "timed out"
 		} else {
-			exitType, reason = "failed", errText(o.Err)
+			exitType, reason = "failed", reasonOf(o.Err)
 		}
 		if st.retryIt < t.retry() {
 			st.retryIt++
@@ -43,7 +43,6 @@ func (s *Scheduler) finishMisc(t *task, o Outcome, logAll bool) time.Duration {
 					s.changed = true
 				}
 			}
-			st.lastExit = -1
 		}
 	}
 
@@ -71,6 +70,10 @@ func (s *Scheduler) finishMisc(t *task, o Outcome, logAll bool) time.Duration {
 			prog = t.cfg.Misc.Script.Argv[0]
 		}
 		for _, m := range t.members {
+			if me != nil {
+				s.logf("%s", t.forMember(me.LogLine(suffix), m))
+				continue
+			}
 			if reason != "" {
 				s.logf("Misc check for [%s VS %s] by [%s] %s%s (%s).", m.rs.name, m.rs.vs.name, prog, exitType, suffix, reason)
 			} else {

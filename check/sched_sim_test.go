@@ -258,3 +258,5 @@ func (sm *sim) quorum(vsIdx int) bool {
 }
 
 func sec(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
+
+func slogNew(h slog.Handler) *slog.Logger { return slog.New(h) }

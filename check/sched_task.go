@@ -48,8 +48,6 @@ type ckState struct {
 	// urlIt is the url the next attempt tests; -1 once the walk passed the
 	// last one. failedURL is the url that took the checker down, or -1.
 	urlIt, failedURL int
-	// lastExit is MISC_CHECK's last exit status seen (0 at start).
-	lastExit int
 }
 
 // task runs one check on its own schedule. Identical checkers of several
@@ -60,6 +58,9 @@ type task struct {
 	kind  kind
 	cfg   *parser.Checker // the first member's block: timing and type
 	probe Probe
+	// probeRS and probeVS name the server the probe was made for; its log
+	// lines are rewritten for the other members.
+	probeRS, probeVS string
 	// members are in configuration order.
 	members []*member
 	st      ckState
