@@ -38,6 +38,9 @@ type Options struct {
 	// NoDedupe runs every checker block on its own even when several are
 	// identical, as keepalived does.
 	NoDedupe bool
+	// WatchFiles reports changes of FILE_CHECK's tracked files (the daemon
+	// passes WatchTrackFiles). Nil means reading each file every second.
+	WatchFiles func(ctx context.Context, paths []string, changed func(path string)) error
 }
 
 // Scheduler runs every health check of a configuration with keepalived's
@@ -51,6 +54,8 @@ type Scheduler struct {
 	rnd      *rand.Rand
 	maxConc  int
 	dedupe   bool
+	// watchFiles is Options.WatchFiles.
+	watchFiles func(ctx context.Context, paths []string, changed func(path string)) error
 
 	// mu guards the model and the statistics; the loop holds it while it
 	// changes state, Health and Stats take it to read.
@@ -108,7 +113,7 @@ var ErrNotRunning = errors.New("check: scheduler not running")
 // LogNotifier). Nothing runs until Run.
 func NewScheduler(cfg *parser.Config, newProbe ProbeFactory, notifier Notifier, opts Options) (*Scheduler, error) {
 	s := &Scheduler{newProbe: newProbe, notifier: notifier, log: opts.Log, clock: opts.Clock, rnd: opts.Rand,
-		maxConc: opts.MaxConcurrent, dedupe: !opts.NoDedupe, changes: make(chan struct{}, 1),
+		maxConc: opts.MaxConcurrent, dedupe: !opts.NoDedupe, watchFiles: opts.WatchFiles, changes: make(chan struct{}, 1),
 		reloads: make(chan reloadReq), stopped: make(chan struct{})}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -204,6 +209,7 @@ func (s *Scheduler) Stats() Stats {
 // gets its quorum init pass, and every checker is armed at 1 s plus a
 // random warmup.
 func (s *Scheduler) start(now time.Time) {
+	s.readFilesAtStart(context.Background())
 	for _, v := range s.m.vss {
 		s.initVS(v)
 	}
@@ -236,6 +242,12 @@ func (s *Scheduler) initVS(v *vsState) {
 // armAll schedules every task's first run after a start or a reload.
 func (s *Scheduler) armAll(now time.Time) {
 	for _, t := range s.m.tasks {
+		if _, ok := t.fileTask(); ok {
+			if s.watchFiles == nil {
+				s.push(t, now.Add(pollInterval))
+			}
+			continue // read already; inotify says when to read again
+		}
 		d := bootstrapDelay
 		if w := t.warmup(); w > 0 && t.kind != kindPoll {
 			d += time.Duration(s.rnd.Int64N(int64(w) + 1))
@@ -284,6 +296,13 @@ func (s *Scheduler) begin(t *task, now time.Time) {
 func (s *Scheduler) done(t *task, o Outcome, now time.Time) {
 	t.running = false
 	next := s.finish(t, o, t.started, now)
+	if _, ok := t.fileTask(); ok && s.watchFiles != nil {
+		if t.again {
+			t.again = false
+			s.push(t, now)
+		}
+		return
+	}
 	s.push(t, next)
 }
 
@@ -328,6 +347,8 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	defer close(s.stopped)
 	runCtx, cancelAll := context.WithCancel(ctx)
 	defer cancelAll()
+	fileEvents := make(chan string, 16)
+	watch := s.startWatch(runCtx, fileEvents)
 	timer := s.clock.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
@@ -341,6 +362,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			cancelAll()
+			watch.stop()
 			for s.running > 0 {
 				<-s.results
 				s.running--
@@ -353,10 +375,16 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		case r := <-s.results:
 			s.complete(r, s.clock.Now())
 		case <-timer.C():
+		case p := <-fileEvents:
+			s.fileChanged(p, s.clock.Now())
 		case req := <-s.reloads:
 			s.mu.Lock()
 			err := s.reload(req.cfg, s.clock.Now())
 			s.mu.Unlock()
+			if err == nil {
+				watch.stop()
+				watch = s.startWatch(runCtx, fileEvents)
+			}
 			s.signal()
 			req.done <- err
 		}

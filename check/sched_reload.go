@@ -1,6 +1,7 @@
 package check
 
 import (
+	"context"
 	"io"
 	"time"
 
@@ -99,6 +100,7 @@ func (s *Scheduler) reload(cfg *parser.Config, now time.Time) error {
 		}
 	}
 	s.setGlobals(cfg)
+	s.rereadFiles(context.Background())
 	for _, v := range nm.vss {
 		for _, r := range v.rss {
 			if !reloaded[r] {

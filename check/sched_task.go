@@ -71,6 +71,9 @@ type task struct {
 	// running is set while an attempt is in flight; started is when it
 	// began.
 	running bool
+	// again asks for another attempt as soon as this one ends (a tracked
+	// file changed while it was being read).
+	again   bool
 	started time.Time
 	cancel  context.CancelFunc
 }
