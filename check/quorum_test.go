@@ -217,3 +217,24 @@ func TestMiscDynamicWeight(t *testing.T) {
 		t.Errorf("after failure %+v, want weight back to 3 and not alive", h)
 	}
 }
+
+// TestGroupVSNames: a virtual server on a group is named [GROUP]:N, N its
+// position among the virtual servers of that group.
+func TestGroupVSNames(t *testing.T) {
+	conf := "virtual_server_group G {\n10.0.0.1 80\n}\n"
+	for _, proto := range []string{"TCP", "UDP"} {
+		conf += "virtual_server group G {\ndelay_loop 6\nprotocol " + proto + "\nlb_algo rr\nlb_kind NAT\n" +
+			"real_server 10.0.1.1 80 {\nTCP_CHECK {\nwarmup 0\nretry 0\n}\n}\n}\n"
+	}
+	sm := newSim(t, conf, Options{NoDedupe: true})
+	sm.deflt = down
+	sm.start().runFor(sec(2))
+	wantLines(t, sm.logsAt(1), []string{
+		"TCP_CHECK on service [10.0.1.1]:tcp:80 failed.",
+		"Removing service [10.0.1.1]:tcp:80 from VS [G]:0",
+		"Lost quorum 1-0=1 > 0 for VS [G]:0",
+		"TCP_CHECK on service [10.0.1.1]:udp:80 failed.",
+		"Removing service [10.0.1.1]:udp:80 from VS [G]:1",
+		"Lost quorum 1-0=1 > 0 for VS [G]:1",
+	})
+}

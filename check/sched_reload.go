@@ -114,6 +114,17 @@ func (s *Scheduler) reload(cfg *parser.Config, now time.Time) error {
 		}
 		s.initVS(v)
 	}
+	// As at start, after the init pass; checkers that already ran are not
+	// activated again.
+	for _, v := range nm.vss {
+		for _, r := range v.rss {
+			for _, m := range r.members {
+				if m.t != nil && !m.t.st.hasRun {
+					s.logf("Activating healthchecker for service %s for VS %s", r.name, v.name)
+				}
+			}
+		}
+	}
 	s.armAll(now)
 	s.countTasks()
 	s.changed = true

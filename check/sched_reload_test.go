@@ -60,16 +60,20 @@ func TestReload(t *testing.T) {
 		{"timing keywords changed: checker state kept", twoRS("delay_before_retry 2"),
 			[]string{"Reloading"}, nil, false},
 		{"connection changed: a fresh checker, the server comes back", twoRS("connect_port 81"),
-			[]string{"Reloading", "Adding service " + rs1 + " to VS " + vs1}, []string{"RS " + rs1 + " " + vs1 + " UP"}, true},
+			[]string{"Reloading", "Adding service " + rs1 + " to VS " + vs1, "Activating healthchecker for service " + rs1 + " for VS " + vs1},
+			[]string{"RS " + rs1 + " " + vs1 + " UP"}, true},
 		{"server removed: no longer exist", strings.Replace(base, "real_server 10.0.1.2 80", "real_server 10.0.1.3 80", 1),
 			// Both servers are down now: quorum goes (notified, not logged,
 			// as keepalived's update_vs_notifies), then the new server's
 			// insertion brings it back in the init pass.
 			[]string{"Reloading", "service [10.0.1.2]:tcp:80 no longer exist", "Removing service [10.0.1.2]:tcp:80 from VS " + vs1,
-				"Gained quorum 1+0=1 <= 1 for VS " + vs1},
+				"Gained quorum 1+0=1 <= 1 for VS " + vs1, "Activating healthchecker for service [10.0.1.3]:tcp:80 for VS " + vs1},
 			[]string{"RS [10.0.1.2]:tcp:80 " + vs1 + " DOWN", "MAIL [10.0.1.2]:tcp:80 DOWN => Removing <=", "VS " + vs1 + " DOWN", "VS " + vs1 + " UP"}, false},
 		{"virtual server removed", strings.Replace(base, "10.0.0.1 80", "10.0.0.9 80", 1),
-			[]string{"Reloading", "Removing Virtual Server " + vs1, "Removing service [10.0.1.2]:tcp:80 from VS " + vs1, "Gained quorum 1+0=1 <= 2 for VS [10.0.0.9]:tcp:80"},
+			[]string{"Reloading", "Removing Virtual Server " + vs1, "Removing service [10.0.1.2]:tcp:80 from VS " + vs1,
+				"Gained quorum 1+0=1 <= 2 for VS [10.0.0.9]:tcp:80",
+				"Activating healthchecker for service [10.0.1.1]:tcp:80 for VS [10.0.0.9]:tcp:80",
+				"Activating healthchecker for service [10.0.1.2]:tcp:80 for VS [10.0.0.9]:tcp:80"},
 			[]string{"RS [10.0.1.2]:tcp:80 " + vs1 + " DOWN", "MAIL [10.0.1.2]:tcp:80 DOWN => Removing <=", "VS " + vs1 + " DOWN", "VS [10.0.0.9]:tcp:80 UP"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

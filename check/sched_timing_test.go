@@ -40,6 +40,7 @@ func TestCheckerTiming(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		rs     string
+		vs     string // extra virtual_server lines
 		server script
 		run    float64
 		calls  []float64 // attempt start times; nil: not checked
@@ -241,6 +242,29 @@ func TestCheckerTiming(t *testing.T) {
 			},
 		},
 		{
+			name:   "retry and delay_before_retry inherited from the virtual server",
+			rs:     "TCP_CHECK {\nwarmup 0\n}",
+			vs:     "retry 2\ndelay_before_retry 0.5",
+			server: upUntil(sec(5)), run: 9,
+			calls: []float64{1, 7, 7.5, 8},
+			want: []at{
+				{1, "TCP connection to " + rs1 + " success."},
+				{8, "TCP_CHECK on service " + rs1 + " failed after 2 retries."},
+				{8, "Removing service " + rs1 + " from VS " + vs1},
+				{8, "Lost quorum 1-0=1 > 0 for VS " + vs1},
+			},
+		},
+		{
+			name:   "delay_loop from the real server, the checker's own over both",
+			rs:     "delay_loop 2\nTCP_CHECK {\nwarmup 0\n}\nTCP_CHECK {\nwarmup 0\ndelay_loop 3\nconnect_port 81\n}",
+			server: up, run: 7.5,
+			calls: []float64{1, 1, 3, 4, 5, 7, 7},
+			want: []at{
+				{1, "TCP connection to " + rs1 + " success."},
+				{1, "TCP connection to " + rs1 + " success."},
+			},
+		},
+		{
 			name:   "warmup inherited from delay_loop: first check within 1 s + U(0, delay_loop)",
 			rs:     "TCP_CHECK {\n}",
 			server: up, run: 7.5,
@@ -274,7 +298,7 @@ func TestCheckerTiming(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sm := newSim(t, oneRS(tc.rs), Options{})
+			sm := newSim(t, oneRS(tc.rs, tc.vs), Options{})
 			sm.deflt = tc.server
 			sm.start()
 			sm.runFor(sec(tc.run))
