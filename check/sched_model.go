@@ -1,6 +1,7 @@
 package check
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -33,63 +34,66 @@ type pending struct {
 	migKey  string // type-specific parameters only, for reload migration
 }
 
-// timingKeys are the checker fields a reload may change while the checker
-// keeps its state (keepalived's compare functions ignore them).
-var timingKeys = []string{"retry", "delay_before_retry", "warmup", "delay_loop", "alpha", "log_all_failures"}
-
 // checkerKeys returns the sharing key (type, target and every parameter,
 // plus the Host defaults an HTTP probe takes from its servers) and the
-// migration key (the same without timing keywords).
+// migration key (the same without the timing keywords a reload may change
+// while the checker keeps its state, as keepalived's compare functions
+// ignore them). Positions are left out: moving a block in the file changes
+// nothing.
 func checkerKeys(vs *parser.VirtualServer, rs *parser.RealServer, c *parser.Checker) (full, mig string, err error) {
-	raw, err := json.Marshal(c)
-	if err != nil {
-		return "", "", fmt.Errorf("check: key of %s: %w", c.Type, err)
+	type keyed struct {
+		C        *parser.Checker
+		RSVHost  string `json:",omitempty"`
+		VSVHost  string `json:",omitempty"`
+		RSFamily bool
 	}
-	var tree map[string]any
-	if err := json.Unmarshal(raw, &tree); err != nil {
-		return "", "", fmt.Errorf("check: key of %s: %w", c.Type, err)
-	}
-	dropPos(tree)
+	k := keyed{C: c, RSFamily: rs.Addr.Is4()}
 	if c.Type == "HTTP_GET" || c.Type == "SSL_GET" {
-		tree["rs_virtualhost"] = rs.EffectiveVirtualHost()
-		tree["vs_virtualhost"] = vs.VirtualHost
+		k.RSVHost, k.VSVHost = rs.EffectiveVirtualHost(), vs.VirtualHost
 	}
-	if c.Conn == nil {
-		// Checkers without a connection (MISC_CHECK, FILE_CHECK) name no
-		// target of their own; a script may still depend on which real
-		// server it belongs to only through its command line, which is in
-		// the key.
-		tree["rs_family"] = rs.Addr.Is4()
-	}
-	f, err := json.Marshal(tree)
+	f, err := json.Marshal(k)
 	if err != nil {
 		return "", "", fmt.Errorf("check: key of %s: %w", c.Type, err)
 	}
-	for _, k := range timingKeys {
-		delete(tree, k)
-	}
-	m, err := json.Marshal(tree)
+	untimed := *c
+	untimed.Retry, untimed.DelayBeforeRetry, untimed.Warmup, untimed.DelayLoop = 0, 0, 0, 0
+	untimed.Alpha, untimed.LogAllFailures = false, false
+	k.C = &untimed
+	m, err := json.Marshal(k)
 	if err != nil {
 		return "", "", fmt.Errorf("check: key of %s: %w", c.Type, err)
 	}
-	return string(f), string(m), nil
+	return stripPos(f), stripPos(m), nil
 }
 
-func dropPos(v any) {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			if k == "pos" || k == "Pos" {
-				delete(x, k)
-				continue
+// stripPos drops the position objects ("pos" or "Pos", which hold no
+// nested object) from the JSON of a configuration block.
+func stripPos(b []byte) string {
+	out := make([]byte, 0, len(b))
+	for len(b) > 0 {
+		i := bytes.Index(b, []byte(`os":{`))
+		if i < 2 || b[i-2] != '"' || (b[i-1] != 'p' && b[i-1] != 'P') {
+			if i < 0 {
+				break
 			}
-			dropPos(e)
+			out = append(out, b[:i+5]...)
+			b = b[i+5:]
+			continue
 		}
-	case []any:
-		for _, e := range x {
-			dropPos(e)
+		end := bytes.IndexByte(b[i:], '}')
+		if end < 0 {
+			break
+		}
+		out = append(out, b[:i-2]...)
+		b = b[i+end+1:]
+		switch {
+		case len(b) > 0 && b[0] == ',':
+			b = b[1:]
+		case len(out) > 0 && out[len(out)-1] == ',':
+			out = out[:len(out)-1] // it was the last member
 		}
 	}
+	return string(append(out, b...))
 }
 
 // vsIdentity is what a reload matches virtual servers on: group name and
@@ -154,11 +158,16 @@ func buildModel(cfg *parser.Config, coldStart bool) (*model, []*pending, error) 
 // the same key and the same state share one; probes of an old model with
 // the same key are reused so a reload does not re-create them.
 func (s *Scheduler) makeTasks(m *model, pend []*pending, old map[string][]oldProbe) {
-	byKey := map[string]*task{}
+	type taskKey struct {
+		full string
+		st   ckState
+		n    int // the block's index when sharing is off
+	}
+	byKey := map[taskKey]*task{}
 	for i, p := range pend {
-		key := fmt.Sprintf("%s|%v", p.fullKey, p.st)
+		key := taskKey{full: p.fullKey, st: p.st}
 		if !s.dedupe {
-			key = fmt.Sprintf("%d|%s", i, key)
+			key.n = i
 		}
 		if t := byKey[key]; t != nil {
 			p.m.t = t

@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"io"
+	"net/netip"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/parser"
@@ -56,8 +57,14 @@ func (s *Scheduler) reload(cfg *parser.Config, now time.Time) error {
 		if v.sorryActive && !nv.sorryActive {
 			s.logf("Removing sorry server %s from VS %s", rsName(v.cfg, v.cfg.SorryServer.Addr, v.cfg.SorryServer.Port), v.name)
 		}
+		byAddr := make(map[netip.AddrPort]*rsState, len(nv.rss))
+		for _, r := range nv.rss {
+			if k := netip.AddrPortFrom(r.cfg.Addr, r.cfg.Port); byAddr[k] == nil {
+				byAddr[k] = r
+			}
+		}
 		for _, r := range v.rss {
-			nr := findRS(nv, r)
+			nr := byAddr[netip.AddrPortFrom(r.cfg.Addr, r.cfg.Port)]
 			if nr == nil {
 				s.logf("service %s no longer exist", r.name)
 				s.clearRS(r)
@@ -133,15 +140,6 @@ func (s *Scheduler) reload(cfg *parser.Config, now time.Time) error {
 
 func sameSorry(a, b *parser.SorryServer) bool {
 	return a != nil && b != nil && a.Addr == b.Addr && a.Port == b.Port && a.Inhibit == b.Inhibit && a.Forwarding == b.Forwarding
-}
-
-func findRS(v *vsState, old *rsState) *rsState {
-	for _, r := range v.rss {
-		if r.cfg.Addr == old.cfg.Addr && r.cfg.Port == old.cfg.Port {
-			return r
-		}
-	}
-	return nil
 }
 
 // clearRS is keepalived's clear_service_rs for a server a reload removed.
