@@ -94,7 +94,7 @@ func TestDedupeFanOut(t *testing.T) {
 
 func TestStripPos(t *testing.T) {
 	for in, want := range map[string]string{
-		`{"type":"TCP","pos":{"file":"a","line":1},"x":1}`:         `{"type":"TCP","x":1}`,
+		`{"type":"TCP","pos":{"file":"a","line":1},"x":1}`:          `{"type":"TCP","x":1}`,
 		`{"a":{"Pos":{"line":2}},"pos":{"line":3}}`:                 `{"a":{}}`,
 		`{"repos":{"x":1},"pos":{}}`:                                `{"repos":{"x":1}}`,
 		`{"path":"/pos\":{","pos":{"file":"x"},"y":[{"pos":{}},2]}`: `{"path":"/pos\":{","y":[{},2]}`,
