@@ -70,7 +70,9 @@ func (s *Scheduler) reload(cfg *parser.Config, now time.Time) error {
 				s.clearRS(r)
 				continue
 			}
-			nr.alive = r.alive
+			// The kept server starts from its old weight; the new
+			// configured one is applied below, with keepalived's log line.
+			nr.alive, nr.effWeight = r.alive, r.effWeight
 			reloaded[nr] = true
 			s.migrate(r, nr, byMember)
 		}

@@ -62,6 +62,8 @@ func TestReload(t *testing.T) {
 		{"connection changed: a fresh checker, the server comes back", twoRS("connect_port 81"),
 			[]string{"Reloading", "Adding service " + rs1 + " to VS " + vs1, "Activating healthchecker for service " + rs1 + " for VS " + vs1},
 			[]string{"RS " + rs1 + " " + vs1 + " UP"}, true},
+		{"weight changed: logged as keepalived does", strings.Replace(base, "real_server 10.0.1.2 80 {", "real_server 10.0.1.2 80 {\nweight 4", 1),
+			[]string{"Reloading", "Changing weight from 1 to 4 for active service [10.0.1.2]:tcp:80 of VS " + vs1}, nil, false},
 		{"server removed: no longer exist", strings.Replace(base, "real_server 10.0.1.2 80", "real_server 10.0.1.3 80", 1),
 			// Both servers are down now: quorum goes (notified, not logged,
 			// as keepalived's update_vs_notifies), then the new server's
