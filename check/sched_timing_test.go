@@ -166,6 +166,24 @@ func TestCheckerTiming(t *testing.T) {
 			},
 		},
 		{
+			name: "checkers.md §11: HTTP_GET retry 3, dbr 3, silent host (3 s per attempt) goes down 21 s after its first failed attempt starts",
+			rs:   "HTTP_GET {\nwarmup 0\nretry 3\ndelay_before_retry 3\nconnect_timeout 3\nurl {\npath /index.html\n}\n}",
+			server: func(now time.Duration, _ int) (Outcome, time.Duration) {
+				if now < sec(20) {
+					return Outcome{OK: true}, 0
+				}
+				return Outcome{Err: errTimeout{}}, 3 * time.Second
+			},
+			run:   47,
+			calls: []float64{1, 7, 13, 19, 25, 31, 37, 43},
+			want: []at{
+				{1, "Remote Web server " + rs1 + " succeed on service."},
+				{46, "HTTP_CHECK on service " + rs1 + " failed after 3 retries."},
+				{46, "Removing service " + rs1 + " from VS " + vs1},
+				{46, "Lost quorum 1-0=1 > 0 for VS " + vs1},
+			},
+		},
+		{
 			name:   "HTTP cold start failure is final and still says after R retries",
 			rs:     "HTTP_GET {\nwarmup 0\nretry 3\nurl {\npath /x\n}\n}",
 			server: down, run: 8,
