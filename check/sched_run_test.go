@@ -232,3 +232,58 @@ func TestWarmupStagger(t *testing.T) {
 		}
 	}
 }
+
+// TestReloadDuringAttempts: a reload abandons attempts in flight (their
+// results are dropped, their contexts cancelled) and the new configuration
+// runs on.
+func TestReloadDuringAttempts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var calls, cancelled atomic.Int64
+		probe := funcProbe(func(ctx context.Context) Outcome {
+			calls.Add(1)
+			select {
+			case <-time.After(2 * time.Second):
+				return Outcome{Err: errRefused}
+			case <-ctx.Done():
+				cancelled.Add(1)
+				return Outcome{Err: ctx.Err()}
+			}
+		})
+		conf := manyRS(5, "TCP_CHECK {\nwarmup 0\nretry 0\n}")
+		s, err := NewScheduler(loadConfig(t, conf), func(*parser.VirtualServer, *parser.RealServer, *parser.Checker) (Probe, error) { return probe, nil },
+			LogNotifier{Log: quietLog()}, Options{Log: quietLog()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() { done <- s.Run(ctx) }()
+		time.Sleep(1500 * time.Millisecond) // five attempts in flight
+		if err := s.Reload(ctx, loadConfig(t, conf)); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		if got := cancelled.Load(); got != 5 {
+			t.Errorf("%d attempts cancelled by the reload, want 5", got)
+		}
+		cfg := s.m.cfg
+		for _, rs := range cfg.VirtualServers[0].RealServers {
+			if !s.RealServer(cfg.VirtualServers[0], rs).Alive {
+				t.Errorf("%s taken down by an abandoned attempt", rs.Addr)
+			}
+		}
+		time.Sleep(3600 * time.Millisecond) // re-armed 1 s after the reload, 2 s each
+		for _, rs := range cfg.VirtualServers[0].RealServers {
+			if s.RealServer(cfg.VirtualServers[0], rs).Alive {
+				t.Errorf("%s still alive after a failed attempt of the new configuration", rs.Addr)
+			}
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if calls.Load() < 10 {
+			t.Errorf("%d attempts", calls.Load())
+		}
+	})
+}
