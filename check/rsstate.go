@@ -19,6 +19,9 @@ type vsState struct {
 	quorum, hyst int64
 	// quorumUp is keepalived's quorum_state_up.
 	quorumUp bool
+	// haCount is how many times the address is configured on this host
+	// (ha_suspend).
+	haCount int
 	// sorryActive says the sorry server is in the pool (keepalived marks it
 	// alive).
 	sorryActive bool

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -38,6 +39,9 @@ type Options struct {
 	// NoDedupe runs every checker block on its own even when several are
 	// identical, as keepalived does.
 	NoDedupe bool
+	// AddressCount tells how many times an address is configured on this
+	// host, for virtual servers with ha_suspend; nil means present once.
+	AddressCount func(netip.Addr) int
 	// WatchFiles reports changes of FILE_CHECK's tracked files (the daemon
 	// passes WatchTrackFiles). Nil means reading each file every second.
 	WatchFiles func(ctx context.Context, paths []string, changed func(path string)) error
@@ -54,6 +58,7 @@ type Scheduler struct {
 	rnd      *rand.Rand
 	maxConc  int
 	dedupe   bool
+	addressCount func(netip.Addr) int
 	// watchFiles is Options.WatchFiles.
 	watchFiles func(ctx context.Context, paths []string, changed func(path string)) error
 
@@ -76,6 +81,8 @@ type Scheduler struct {
 	results chan result
 	reloads chan reloadReq
 	changes chan struct{}
+	// addrEvents carries AddressChanged to the loop.
+	addrEvents chan addrEvent
 	stopped chan struct{} // closed when Run returns
 	runOnce sync.Once
 }
@@ -113,7 +120,8 @@ var ErrNotRunning = errors.New("check: scheduler not running")
 // LogNotifier). Nothing runs until Run.
 func NewScheduler(cfg *parser.Config, newProbe ProbeFactory, notifier Notifier, opts Options) (*Scheduler, error) {
 	s := &Scheduler{newProbe: newProbe, notifier: notifier, log: opts.Log, clock: opts.Clock, rnd: opts.Rand,
-		maxConc: opts.MaxConcurrent, dedupe: !opts.NoDedupe, watchFiles: opts.WatchFiles, changes: make(chan struct{}, 1),
+		maxConc: opts.MaxConcurrent, dedupe: !opts.NoDedupe, watchFiles: opts.WatchFiles, addressCount: opts.AddressCount,
+		addrEvents: make(chan addrEvent), changes: make(chan struct{}, 1),
 		reloads: make(chan reloadReq), stopped: make(chan struct{})}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -209,18 +217,28 @@ func (s *Scheduler) Stats() Stats {
 // gets its quorum init pass, and every checker is armed at 1 s plus a
 // random warmup.
 func (s *Scheduler) start(now time.Time) {
+	s.initSuspend(func(*vsState) bool { return true })
 	s.readFilesAtStart(context.Background())
 	for _, v := range s.m.vss {
 		s.initVS(v)
 	}
 	for _, v := range s.m.vss {
 		for _, r := range v.rss {
-			for range r.members {
-				s.logf("Activating healthchecker for service %s for VS %s", r.name, v.name)
+			for _, m := range r.members {
+				s.logActivation(m)
 			}
 		}
 	}
 	s.armAll(now)
+}
+
+// logActivation is the line keepalived logs when it arms a checker.
+func (s *Scheduler) logActivation(m *member) {
+	prefix := "A"
+	if m.t != nil && !m.t.enabled {
+		prefix = "Dea"
+	}
+	s.logf("%sctivating healthchecker for service %s for VS %s", prefix, m.rs.name, m.rs.vs.name)
 }
 
 // initVS is keepalived's init_service_vs for servers that are not carried
@@ -279,6 +297,7 @@ func (s *Scheduler) popDue(now time.Time) []*task {
 	for len(s.timers) > 0 && !s.timers[0].due.After(now) {
 		out = append(out, heap.Pop(&s.timers).(*task))
 	}
+	out = s.skipSuspended(out, now)
 	return out
 }
 
@@ -375,6 +394,10 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		case r := <-s.results:
 			s.complete(r, s.clock.Now())
 		case <-timer.C():
+		case ev := <-s.addrEvents:
+			s.mu.Lock()
+			s.addressChanged(ev)
+			s.mu.Unlock()
 		case p := <-fileEvents:
 			s.fileChanged(p, s.clock.Now())
 		case req := <-s.reloads:

@@ -46,8 +46,14 @@ func checkerKeys(vs *parser.VirtualServer, rs *parser.RealServer, c *parser.Chec
 		RSVHost  string `json:",omitempty"`
 		VSVHost  string `json:",omitempty"`
 		RSFamily bool
+		// Suspend names the ha_suspend virtual server, whose checkers
+		// start and stop with it.
+		Suspend string `json:",omitempty"`
 	}
 	k := keyed{C: c, RSFamily: rs.Addr.Is4()}
+	if vs.HASuspend {
+		k.Suspend = vsIdentity(vs, 0)
+	}
 	if c.Type == "HTTP_GET" || c.Type == "SSL_GET" {
 		k.RSVHost, k.VSVHost = rs.EffectiveVirtualHost(), vs.VirtualHost
 	}

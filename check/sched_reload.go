@@ -37,6 +37,7 @@ func (s *Scheduler) reload(cfg *parser.Config, now time.Time) error {
 		newByID[nm.ids[i]] = v
 	}
 	reloaded := map[*rsState]bool{}
+	kept := map[*vsState]bool{}
 	old := s.m
 	for i, v := range old.vss {
 		nv := newByID[old.ids[i]]
@@ -52,7 +53,8 @@ func (s *Scheduler) reload(cfg *parser.Config, now time.Time) error {
 			s.quorumLossCheck(v, false)
 			continue
 		}
-		nv.quorumUp = v.quorumUp
+		nv.quorumUp, nv.haCount = v.quorumUp, v.haCount
+		kept[nv] = true
 		nv.sorryActive = v.sorryActive && sameSorry(v.cfg.SorryServer, nv.cfg.SorryServer)
 		if v.sorryActive && !nv.sorryActive {
 			s.logf("Removing sorry server %s from VS %s", rsName(v.cfg, v.cfg.SorryServer.Addr, v.cfg.SorryServer.Port), v.name)
@@ -109,6 +111,7 @@ func (s *Scheduler) reload(cfg *parser.Config, now time.Time) error {
 		}
 	}
 	s.setGlobals(cfg)
+	s.initSuspend(func(v *vsState) bool { return !kept[v] })
 	s.rereadFiles(context.Background())
 	for _, v := range nm.vss {
 		for _, r := range v.rss {
@@ -129,7 +132,7 @@ func (s *Scheduler) reload(cfg *parser.Config, now time.Time) error {
 		for _, r := range v.rss {
 			for _, m := range r.members {
 				if m.t != nil && !m.t.st.hasRun {
-					s.logf("Activating healthchecker for service %s for VS %s", r.name, v.name)
+					s.logActivation(m)
 				}
 			}
 		}

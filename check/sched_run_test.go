@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -285,5 +286,56 @@ func TestReloadDuringAttempts(t *testing.T) {
 		if calls.Load() < 10 {
 			t.Errorf("%d attempts", calls.Load())
 		}
+	})
+}
+
+// TestHASuspend: the checkers of an ha_suspend virtual server run only
+// while its address is on the host; while suspended they test nothing.
+func TestHASuspend(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var calls atomic.Int64
+		probe := funcProbe(func(context.Context) Outcome { calls.Add(1); return Outcome{OK: true} })
+		conf := oneRS("TCP_CHECK {\nwarmup 0\n}", "ha_suspend")
+		log := &capture{}
+		s, err := NewScheduler(loadConfig(t, conf), func(*parser.VirtualServer, *parser.RealServer, *parser.Checker) (Probe, error) { return probe, nil },
+			LogNotifier{Log: quietLog()}, Options{Log: slogNew(log), AddressCount: func(netip.Addr) int { return 0 }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() { done <- s.Run(ctx) }()
+		time.Sleep(20 * time.Second)
+		if n := calls.Load(); n != 0 {
+			t.Errorf("%d attempts while suspended", n)
+		}
+		if err := s.AddressChanged(ctx, netip.MustParseAddr("10.0.0.1"), true); err != nil {
+			t.Fatal(err)
+		}
+		// The next wake-up (every delay_loop 6 s) runs the check.
+		time.Sleep(6 * time.Second)
+		if n := calls.Load(); n != 1 {
+			t.Errorf("%d attempts after the address came, want 1", n)
+		}
+		if err := s.AddressChanged(ctx, netip.MustParseAddr("10.0.0.1"), false); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(30 * time.Second)
+		if n := calls.Load(); n != 1 {
+			t.Errorf("%d attempts after the address went, want still 1", n)
+		}
+		cancel()
+		<-done
+		var got []string
+		for _, l := range log.lines {
+			if strings.Contains(l.msg, "healthchecker") {
+				got = append(got, l.msg)
+			}
+		}
+		wantLines(t, got, []string{
+			"Deactivating healthchecker for service " + rs1 + " for VS " + vs1,
+			"Activating healthchecker for service " + rs1 + " for VS " + vs1,
+			"Suspending healthchecker for service " + rs1 + " for VS " + vs1,
+		})
 	})
 }

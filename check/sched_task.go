@@ -73,7 +73,9 @@ type task struct {
 	running bool
 	// again asks for another attempt as soon as this one ends (a tracked
 	// file changed while it was being read).
-	again   bool
+	again bool
+	// enabled is false while ha_suspend suspends the task.
+	enabled bool
 	started time.Time
 	cancel  context.CancelFunc
 }
