@@ -51,13 +51,13 @@ type Options struct {
 // timing rules and keeps the real and virtual server states that the IPVS
 // table is computed from. It implements Health.
 type Scheduler struct {
-	newProbe ProbeFactory
-	notifier Notifier
-	log      *slog.Logger
-	clock    Clock
-	rnd      *rand.Rand
-	maxConc  int
-	dedupe   bool
+	newProbe     ProbeFactory
+	notifier     Notifier
+	log          *slog.Logger
+	clock        Clock
+	rnd          *rand.Rand
+	maxConc      int
+	dedupe       bool
 	addressCount func(netip.Addr) int
 	// watchFiles is Options.WatchFiles.
 	watchFiles func(ctx context.Context, paths []string, changed func(path string)) error
@@ -83,8 +83,8 @@ type Scheduler struct {
 	changes chan struct{}
 	// addrEvents carries AddressChanged to the loop.
 	addrEvents chan addrEvent
-	stopped chan struct{} // closed when Run returns
-	runOnce sync.Once
+	stopped    chan struct{} // closed when Run returns
+	runOnce    sync.Once
 }
 
 var _ Health = (*Scheduler)(nil)
