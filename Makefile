@@ -3,7 +3,7 @@ PREFIX ?= /usr/local
 BIN := bin/gokeepalived
 FUZZTIME ?= 20s
 
-.PHONY: all build test test-unit test-corpus lint fuzz bench-parse bench-check install demo clean probe-golden
+.PHONY: all build test test-unit test-corpus lint fuzz bench-parse install demo clean probe-golden
 
 all: build
 
@@ -42,6 +42,7 @@ bench-parse: build
 # simulated minute (virtual time), lateness and CPU with the real loop, and
 # the reload of that configuration. The side-by-side run with keepalived
 # needs IPVS and comes with the VM harness.
+.PHONY: bench-check
 bench-check:
 	$(GO) test -run '^$$' -bench 'Scheduler10k|Reload10k' -benchtime 3x ./check
 
