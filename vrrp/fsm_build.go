@@ -59,24 +59,24 @@ type fsmInstance struct {
 	scriptLinks           []*fsmTrackLink
 
 	// run time (keepalived's names in comments)
-	state, wantstate          State
-	basePrio, effPrio         int
-	totalPrio                 int
-	masterAdverInt            int64 // µs
-	msDownTimer               int64 // µs, ms_down_timer
-	sands                     time.Time
-	preemptTime               time.Time
-	vipSet                    bool
-	src                       netip.Addr
-	masterAddr                netip.Addr
-	masterPrio                int
-	numFault                  int // num_script_if_fault
-	numScriptInit             int
-	faultCauses               map[string]bool
-	notifiesSent              bool
-	garpTimers                []fsmGarpTimer
-	garpRefreshTimer          time.Time
-	sync                      *fsmGroup
+	state, wantstate  State
+	basePrio, effPrio int
+	totalPrio         int
+	masterAdverInt    int64 // µs
+	msDownTimer       int64 // µs, ms_down_timer
+	sands             time.Time
+	preemptTime       time.Time
+	vipSet            bool
+	src               netip.Addr
+	masterAddr        netip.Addr
+	masterPrio        int
+	numFault          int // num_script_if_fault
+	numScriptInit     int
+	faultCauses       map[string]bool
+	notifiesSent      bool
+	garpTimers        []fsmGarpTimer
+	garpRefreshTimer  time.Time
+	sync              *fsmGroup
 }
 
 // fsmGarpTimer is a delayed GARP burst: keepalived's garp_delay and
