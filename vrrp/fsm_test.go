@@ -349,12 +349,12 @@ func TestAdvertReactions(t *testing.T) {
 			logs:     []string{"(VI_1) Received advert from 10.0.0.2 with lower priority 100, ours 150"},
 		},
 		{
-			name:    "owner conflict lowers us to 254 and we step down",
-			conf:    fsmInst("VI_1", 255),
-			master:  true,
-			steps:   []step{{ms(300), AdvertReceived{Src: peer, Priority: 255}}},
-			state:   StateBackup,
-			logs:    []string{"(VI_1) CONFIGURATION ERROR: local instance and a remote instance are both configured as address owner, please fix - reducing local priority", "(VI_1) Master received advert from 10.0.0.2 with higher priority 255, ours 254", "(VI_1) Entering BACKUP STATE"},
+			name:     "owner conflict lowers us to 254 and we step down",
+			conf:     fsmInst("VI_1", 255),
+			master:   true,
+			steps:    []step{{ms(300), AdvertReceived{Src: peer, Priority: 255}}},
+			state:    StateBackup,
+			logs:     []string{"(VI_1) CONFIGURATION ERROR: local instance and a remote instance are both configured as address owner, please fix - reducing local priority", "(VI_1) Master received advert from 10.0.0.2 with higher priority 255, ours 254", "(VI_1) Entering BACKUP STATE"},
 			deadline: 3007812 * time.Microsecond,
 		},
 		{

@@ -3,8 +3,8 @@ package vrrp
 import (
 	"cmp"
 	"fmt"
-	"slices"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/parser"
