@@ -225,6 +225,11 @@ func (m *Machine) setEffectivePriority(v *fsmInstance) {
 	v.msDownTimer = v.mdiUS()
 	if v.state == StateBackup && !v.sands.IsZero() {
 		v.sands = v.sands.Add(usDuration(v.msDownTimer - old))
+		// A big rise can move the deadline behind us: keepalived's timer
+		// then fires at once, which a deadline of now says.
+		if v.sands.Before(m.now) {
+			v.sands = m.now
+		}
 	}
 	if v.notifyPriorityChanges {
 		t := "BACKUP_PRIORITY"
