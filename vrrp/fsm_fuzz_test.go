@@ -210,7 +210,10 @@ func fsmCheck(t *testing.T, cfg *parser.Config, data []byte) {
 		wait, ev := fsmEventFrom(data[i], data[i+1], data[i+2])
 		// the runner fires every deadline that passes before the event
 		end := now.Add(wait)
-		for !stopped {
+		for n := 0; !stopped; n++ {
+			if n > 10000 {
+				t.Fatalf("timers do not progress at %v", now.Sub(fsmT0))
+			}
 			d, ok := m.NextDeadline()
 			if !ok || d.After(end) {
 				break
