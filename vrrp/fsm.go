@@ -57,7 +57,8 @@ func (s State) String() string {
 
 // Event is something the runner tells the machine. The concrete types are
 // Start, Timer, AdvertReceived, ScriptResult, InterfaceChanged,
-// TrackFileChanged, ProcessCountChanged, FaultChanged and Shutdown.
+// TrackFileChanged, ProcessCountChanged, FaultChanged, AddressLost and
+// Shutdown.
 type Event interface{ fsmEvent() }
 
 // Start begins operation: it reads the tracked objects' initial states from
@@ -125,6 +126,15 @@ type FaultChanged struct {
 	On       bool
 }
 
+// AddressLost tells that a VIP, eVIP, virtual route or rule of a MASTER
+// instance (one without no_track) was removed by someone else. keepalived
+// then resigns as if stopping (priority-0 advert, addresses removed,
+// BACKUP) and comes back after Skew_Time if nobody else takes over; the
+// other MASTER members of its sync group do the same (spec §6.1).
+type AddressLost struct {
+	Instance string
+}
+
 // Shutdown stops every instance as SIGTERM does: masters send a priority-0
 // advert and release their addresses, then STOP notifications.
 type Shutdown struct{}
@@ -137,6 +147,7 @@ func (InterfaceChanged) fsmEvent()    {}
 func (TrackFileChanged) fsmEvent()    {}
 func (ProcessCountChanged) fsmEvent() {}
 func (FaultChanged) fsmEvent()        {}
+func (AddressLost) fsmEvent()         {}
 func (Shutdown) fsmEvent()            {}
 
 // ActionKind says what the runner must do.
@@ -171,6 +182,10 @@ const (
 	// (MASTER, BACKUP, FAULT, STOP, MASTER_RX_LOWER_PRI, MASTER_PRIORITY,
 	// BACKUP_PRIORITY). The two *_PRIORITY types go to FIFOs only.
 	ActNotify
+	// ActSourceGARP: one gratuitous ARP / unsolicited NA for the
+	// instance's source address, sent at once (no pacing). A unicast
+	// instance leaving FAULT does this so the master relearns it.
+	ActSourceGARP
 	// ActLog: log Msg (keepalived's wording). Detail lines are those
 	// keepalived only logs with -D (log_detail).
 	ActLog
@@ -180,7 +195,7 @@ var actionKindNames = [...]string{
 	ActSendAdvert: "SendAdvert", ActAddVIPs: "AddVIPs", ActDelVIPs: "DelVIPs",
 	ActAddEVIPs: "AddEVIPs", ActDelEVIPs: "DelEVIPs", ActAddRoutes: "AddRoutes",
 	ActDelRoutes: "DelRoutes", ActAddRules: "AddRules", ActDelRules: "DelRules",
-	ActGARP: "GARP", ActCancelGARP: "CancelGARP", ActNotify: "Notify", ActLog: "Log",
+	ActGARP: "GARP", ActCancelGARP: "CancelGARP", ActNotify: "Notify", ActSourceGARP: "SourceGARP", ActLog: "Log",
 }
 
 func (k ActionKind) String() string {

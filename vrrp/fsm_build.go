@@ -56,6 +56,7 @@ type fsmInstance struct {
 	hasVIPs, hasEVIPs     bool
 	hasRoutes, hasRules   bool
 	configuredSrc         netip.Addr
+	unicast               bool
 	scriptLinks           []*fsmTrackLink
 
 	// run time (keepalived's names in comments)
@@ -284,6 +285,7 @@ func newFSMInstance(idx int, vi *parser.VRRPInstance) *fsmInstance {
 		hasRoutes:             len(vi.Routes) > 0,
 		hasRules:              len(vi.Rules) > 0,
 		configuredSrc:         vi.SrcIP,
+		unicast:               vi.Unicast,
 		basePrio:              vi.Priority,
 		faultCauses:           map[string]bool{},
 	}
@@ -408,6 +410,8 @@ func (m *Machine) Handle(now time.Time, ev Event) []Action {
 		m.processChanged(e.Name, e.Count)
 	case FaultChanged:
 		m.faultChanged(e)
+	case AddressLost:
+		m.addressLost(e.Instance)
 	case Shutdown:
 		m.shutdown()
 	}

@@ -126,6 +126,10 @@ func fsmEventFrom(op, a, b byte) (time.Duration, Event) {
 		return wait, Timer{}
 	case 10:
 		return wait, Start{}
+	case 11:
+		if b%4 == 0 {
+			return wait, AddressLost{Instance: inst}
+		}
 	}
 	return time.Duration(b) * 100 * time.Millisecond, Timer{}
 }

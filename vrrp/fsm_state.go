@@ -561,6 +561,14 @@ func (m *Machine) tryUpInstance(v *fsmInstance, leavingInit bool) {
 		v.wantstate = StateBackup
 	}
 	m.leaveFault(v)
+	if v.unicast && v.src.IsValid() {
+		kind := "ARP"
+		if !v.src.Is4() {
+			kind = "NA"
+		}
+		m.log(true, "%s: sending gratuitous %s for %s", v.name, kind, v.src)
+		m.emit(Action{Kind: ActSourceGARP, Instance: v.name})
+	}
 	m.initSands(v)
 	v.wantstate = want
 	if v.sync != nil {
@@ -570,6 +578,34 @@ func (m *Machine) tryUpInstance(v *fsmInstance, leavingInit bool) {
 			m.syncBackup(v)
 		}
 	}
+}
+
+// addressLost is keepalived_netlink.c's set_vrrp_backup.
+func (m *Machine) addressLost(name string) {
+	v := m.byName[name]
+	if v == nil || v.state != StateMaster {
+		return
+	}
+	quick := func(x *fsmInstance) {
+		x.wantstate = StateBackup
+		m.leaveMaster(x, true)
+		x.msDownTimer = x.skewUS()
+		m.initSands(x)
+	}
+	// keepalived resigns the instance itself first, its sync group's
+	// masters next, then re-arms the instance's own timer.
+	v.wantstate = StateBackup
+	m.leaveMaster(v, true)
+	if g := v.sync; g != nil {
+		for _, o := range g.members {
+			if o.state == StateMaster {
+				quick(o)
+			}
+		}
+		g.state = StateBackup
+	}
+	v.msDownTimer = v.skewUS()
+	m.initSands(v)
 }
 
 // shutdown is keepalived's SIGTERM path: restore_vrrp_interfaces then
