@@ -144,7 +144,11 @@ func (m *Machine) initSands(v *fsmInstance) {
 
 // timers is vrrp_dispatcher_read_timeout plus the delayed GARP threads.
 func (m *Machine) timers() {
-	for guard := 0; guard < 4*len(m.insts)+16; guard++ {
+	limit := 16
+	for _, v := range m.insts {
+		limit += 4 + len(v.garpTimers)
+	}
+	for guard := 0; guard < limit; guard++ {
 		var v *fsmInstance
 		due := m.dueInstances()
 		if len(due) > 0 {
