@@ -374,17 +374,22 @@ func (m *Machine) masterTx(v *fsmInstance) {
 
 // becomeMaster is vrrp_state_become_master.
 func (m *Machine) becomeMaster(v *fsmInstance) {
+	m.firewallLog(v, "sett")
 	if v.hasVIPs {
+		m.log(true, "(%s) setting VIPs.", v.name)
 		m.emit(Action{Kind: ActAddVIPs, Instance: v.name, Accept: v.accept})
 	}
 	if v.hasEVIPs {
+		m.log(true, "(%s) setting E-VIPs.", v.name)
 		m.emit(Action{Kind: ActAddEVIPs, Instance: v.name, Accept: v.accept})
 	}
 	v.vipSet = true
 	if v.hasRoutes {
+		m.log(true, "(%s) setting Virtual Routes", v.name)
 		m.emit(Action{Kind: ActAddRoutes, Instance: v.name})
 	}
 	if v.hasRules {
+		m.log(true, "(%s) setting Virtual Rules", v.name)
 		m.emit(Action{Kind: ActAddRules, Instance: v.name})
 	}
 	m.sendLinkUpdate(v, v.garpRep)
@@ -413,37 +418,45 @@ func (m *Machine) restoreInterface(v *fsmInstance, advF bool) {
 		m.sendAdvert(v, 0)
 		m.log(true, "(%s) sent 0 priority", v.name)
 	}
+	m.removeAll(v, v.vipSet, false)
+}
+
+// removeAll removes rules, routes, queued GARPs and (when set, or forced)
+// the addresses, each with keepalived's detail line.
+func (m *Machine) removeAll(v *fsmInstance, addrs, force bool) {
 	if v.hasRules {
-		m.emit(Action{Kind: ActDelRules, Instance: v.name})
+		m.log(true, "(%s) removing Virtual Rules", v.name)
+		m.emit(Action{Kind: ActDelRules, Instance: v.name, Force: force})
 	}
 	if v.hasRoutes {
-		m.emit(Action{Kind: ActDelRoutes, Instance: v.name})
+		m.log(true, "(%s) removing Virtual Routes", v.name)
+		m.emit(Action{Kind: ActDelRoutes, Instance: v.name, Force: force})
 	}
-	m.emit(Action{Kind: ActCancelGARP, Instance: v.name})
-	if v.vipSet {
+	if !force {
+		m.emit(Action{Kind: ActCancelGARP, Instance: v.name})
+	}
+	if addrs || force {
 		if v.hasVIPs {
-			m.emit(Action{Kind: ActDelVIPs, Instance: v.name, Accept: v.accept})
+			m.log(true, "(%s) removing VIPs.", v.name)
+			m.emit(Action{Kind: ActDelVIPs, Instance: v.name, Accept: v.accept, Force: force})
 		}
 		if v.hasEVIPs {
-			m.emit(Action{Kind: ActDelEVIPs, Instance: v.name, Accept: v.accept})
+			m.log(true, "(%s) removing E-VIPs.", v.name)
+			m.emit(Action{Kind: ActDelEVIPs, Instance: v.name, Accept: v.accept, Force: force})
 		}
+		m.firewallLog(v, "remov")
 		v.vipSet = false
 	}
 }
 
 // restoreForce removes what a previous run may have left (start-up).
-func (m *Machine) restoreForce(v *fsmInstance) {
-	if v.hasRules {
-		m.emit(Action{Kind: ActDelRules, Instance: v.name, Force: true})
-	}
-	if v.hasRoutes {
-		m.emit(Action{Kind: ActDelRoutes, Instance: v.name, Force: true})
-	}
-	if v.hasVIPs {
-		m.emit(Action{Kind: ActDelVIPs, Instance: v.name, Accept: v.accept, Force: true})
-	}
-	if v.hasEVIPs {
-		m.emit(Action{Kind: ActDelEVIPs, Instance: v.name, Accept: v.accept, Force: true})
+func (m *Machine) restoreForce(v *fsmInstance) { m.removeAll(v, true, true) }
+
+// firewallLog is vrrp_handle_accept_mode's detail line: the drop rules of
+// no_accept (installed by the runner with the VIPs).
+func (m *Machine) firewallLog(v *fsmInstance, verb string) {
+	if v.basePrio != fsmPrioOwner && !v.accept {
+		m.log(true, "(%s) %sing firewall drop rule", v.name, verb)
 	}
 }
 
