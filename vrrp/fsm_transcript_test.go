@@ -1,0 +1,73 @@
+package vrrp
+
+import (
+	"bufio"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// transcriptLine keeps the lines of a keepalived log that the state
+// machine is responsible for (the runner logs the rest: netlink reports,
+// per-address GARP lines, process start and stop).
+var transcriptLine = regexp.MustCompile("^(\\(VI_1\\) |VRRP_Script\\(|Script `)")
+
+// TestKeepalivedTranscript replays the scenario of testdata/fsm/record.sh
+// and compares our log lines with what keepalived 2.2.7 logged (-D) in
+// that scenario, line for line.
+func TestKeepalivedTranscript(t *testing.T) {
+	f, err := os.Open("testdata/fsm/track.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var want []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		// "Tue Nov 24 20:58:07 2026: message"
+		_, msg, ok := strings.Cut(sc.Text(), "2026: ")
+		if ok && transcriptLine.MatchString(msg) && !strings.HasPrefix(msg, "(VI_1) Sending/queueing") {
+			want = append(want, msg)
+		}
+	}
+	conf := "vrrp_script chk {\n script \"/bin/true\"\n interval 1\n fall 2\n rise 2\n}\n" +
+		fsmInst("VI_1", 100, "track_script {\n chk\n }")
+	n := newFSMNode(t, conf, "10.77.0.1", Facts{})
+	n.handle(Start{})
+	// the scenario: the script runs every second from start; it fails from
+	// 6 s to 10 s; the interface is down from 17 s to 20 s; SIGTERM at 26 s.
+	type ev struct {
+		at time.Duration
+		e  Event
+	}
+	var evs []ev
+	for k := 0; k < 26; k++ {
+		status := 0
+		if k >= 6 && k < 10 {
+			status = 1
+		}
+		evs = append(evs, ev{time.Duration(k)*time.Second + ms(50), ScriptResult{Script: "chk", ExitStatus: status}})
+	}
+	evs = append(evs, ev{17 * time.Second, InterfaceChanged{"eth0", false}}, ev{20 * time.Second, InterfaceChanged{"eth0", true}},
+		ev{26 * time.Second, Shutdown{}})
+	slices.SortStableFunc(evs, func(a, b ev) int { return int(a.at - b.at) })
+	for _, e := range evs {
+		n.advance(fsmT0.Add(e.at).Sub(n.now))
+		n.handle(e.e)
+	}
+	var got []string
+	for _, a := range n.acts {
+		if a.Kind == ActLog && transcriptLine.MatchString(a.Msg) {
+			got = append(got, a.Msg)
+		}
+	}
+	if len(want) < 20 {
+		t.Fatalf("transcript has only %d lines", len(want))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("log lines differ from keepalived's\n got: %q\nwant: %q", got, want)
+	}
+}
