@@ -71,3 +71,73 @@ func TestKeepalivedTranscript(t *testing.T) {
 		t.Errorf("log lines differ from keepalived's\n got: %q\nwant: %q", got, want)
 	}
 }
+
+// readTranscript returns the state machine's lines of a recorded log.
+func readTranscript(t *testing.T, name string) []string {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, line := range strings.Split(string(data), "\n") {
+		_, msg, ok := strings.Cut(line, "2026: ")
+		if ok && transcriptLine.MatchString(msg) && !strings.HasPrefix(msg, "(VI_1) Sending/queueing") {
+			out = append(out, msg)
+		}
+	}
+	if len(out) < 5 {
+		t.Fatalf("%s: only %d lines", name, len(out))
+	}
+	return out
+}
+
+func nodeLines(nodes ...*fsmNode) []string {
+	var out []string
+	for _, n := range nodes {
+		for _, a := range n.acts {
+			if a.Kind == ActLog && transcriptLine.MatchString(a.Msg) {
+				out = append(out, a.Msg)
+			}
+		}
+	}
+	return out
+}
+
+// TestKeepalivedPair replays testdata/fsm/record_pair.sh: two nodes on one
+// link, preemption by a higher priority, SIGTERM and takeover, restart and
+// preemption again; each node's lines must be keepalived's.
+func TestKeepalivedPair(t *testing.T) {
+	inst := func(prio int) string {
+		return strings.Replace(fsmInst("VI_1", prio), "virtual_router_id 51", "virtual_router_id 62", 1)
+	}
+	b := newFSMNode(t, inst(100), "10.77.1.2", Facts{})
+	a1 := newFSMNode(t, inst(150), "10.77.1.1", Facts{})
+	a2 := newFSMNode(t, inst(150), "10.77.1.1", Facts{})
+	net := newFSMNet(t, b)
+	net.send(b, Start{})
+	net.advance(5 * time.Second)
+	net.nodes = append(net.nodes, a1)
+	net.send(a1, Start{})
+	net.advance(6 * time.Second)
+	net.send(a1, Shutdown{})
+	net.down[a1] = true
+	net.advance(2 * time.Second)
+	net.nodes = append(net.nodes, a2)
+	net.send(a2, Start{})
+	net.advance(6 * time.Second)
+	net.send(a2, Shutdown{})
+	net.send(b, Shutdown{})
+
+	if got, want := nodeLines(a1, a2), readTranscript(t, "testdata/fsm/pair_a.log"); !slices.Equal(got, want) {
+		t.Errorf("node A differs from keepalived\n got: %q\nwant: %q", got, want)
+	}
+	if got, want := nodeLines(b), readTranscript(t, "testdata/fsm/pair_b.log"); !slices.Equal(got, want) {
+		t.Errorf("node B differs from keepalived\n got: %q\nwant: %q", got, want)
+	}
+	// and the takeover after SIGTERM took Skew_Time(100)
+	m, ok := b.first(fsmT0.Add(11*time.Second), isKind(ActAddVIPs))
+	if !ok || m.at.Sub(fsmT0.Add(11*time.Second)) != 609375*time.Microsecond {
+		t.Errorf("takeover at %v", m.at.Sub(fsmT0))
+	}
+}
