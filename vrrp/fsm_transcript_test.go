@@ -172,3 +172,37 @@ func TestKeepalivedSplitBrain(t *testing.T) {
 		t.Errorf("node B differs from keepalived\n got: %q\nwant: %q", got, want)
 	}
 }
+
+// TestKeepalivedSyncGroup replays testdata/fsm/record_sync.sh: two
+// members that go MASTER together, into FAULT together when one link goes
+// down, back to BACKUP and MASTER together, then SIGTERM.
+func TestKeepalivedSyncGroup(t *testing.T) {
+	conf := syncConf("", "priority 90")
+	n := newFSMNode(t, conf, "10.77.3.1", Facts{})
+	n.handle(Start{})
+	n.advance(6 * time.Second)
+	n.handle(InterfaceChanged{"eth1", false})
+	n.advance(3 * time.Second)
+	n.handle(InterfaceChanged{"eth1", true})
+	n.advance(6 * time.Second)
+	n.handle(Shutdown{})
+	line := regexp.MustCompile(`^(\(VI_[12]\) |VRRP_Group\()`)
+	var want, got []string
+	data, err := os.ReadFile("testdata/fsm/sync.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if _, msg, ok := strings.Cut(l, "2026: "); ok && line.MatchString(msg) && !strings.Contains(msg, "Sending/queueing") {
+			want = append(want, msg)
+		}
+	}
+	for _, a := range n.acts {
+		if a.Kind == ActLog && line.MatchString(a.Msg) {
+			got = append(got, a.Msg)
+		}
+	}
+	if len(want) < 20 || !slices.Equal(got, want) {
+		t.Errorf("differs from keepalived\n got: %q\nwant: %q", got, want)
+	}
+}
