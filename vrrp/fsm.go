@@ -182,6 +182,11 @@ const (
 	// (MASTER, BACKUP, FAULT, STOP, MASTER_RX_LOWER_PRI, MASTER_PRIORITY,
 	// BACKUP_PRIORITY). The two *_PRIORITY types go to FIFOs only.
 	ActNotify
+	// ActExtraIfGARP: garp_extra_if is due: one GARP/NA on each other
+	// interface holding a VIP of the instance (the VMACs of per-address
+	// use_vmac, or every such interface with `garp_extra_if all`), as
+	// keepalived's vrrp_send_vmac_update does.
+	ActExtraIfGARP
 	// ActSourceGARP: one gratuitous ARP / unsolicited NA for the
 	// instance's source address, sent at once (no pacing). A unicast
 	// instance leaving FAULT does this so the master relearns it.
@@ -195,7 +200,7 @@ var actionKindNames = [...]string{
 	ActSendAdvert: "SendAdvert", ActAddVIPs: "AddVIPs", ActDelVIPs: "DelVIPs",
 	ActAddEVIPs: "AddEVIPs", ActDelEVIPs: "DelEVIPs", ActAddRoutes: "AddRoutes",
 	ActDelRoutes: "DelRoutes", ActAddRules: "AddRules", ActDelRules: "DelRules",
-	ActGARP: "GARP", ActCancelGARP: "CancelGARP", ActNotify: "Notify", ActSourceGARP: "SourceGARP", ActLog: "Log",
+	ActGARP: "GARP", ActCancelGARP: "CancelGARP", ActNotify: "Notify", ActSourceGARP: "SourceGARP", ActExtraIfGARP: "ExtraIfGARP", ActLog: "Log",
 }
 
 func (k ActionKind) String() string {

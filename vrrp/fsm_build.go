@@ -53,6 +53,7 @@ type fsmInstance struct {
 	garpRefreshRep        int
 	garpLowerPrioRep      int
 	garpLowerPrioDelay    int64 // µs
+	garpExtraIf           int64 // µs, garp_extra_if (vmac_garp_intvl)
 	hasVIPs, hasEVIPs     bool
 	hasRoutes, hasRules   bool
 	configuredSrc         netip.Addr
@@ -77,6 +78,7 @@ type fsmInstance struct {
 	notifiesSent      bool
 	garpTimers        []fsmGarpTimer
 	garpRefreshTimer  time.Time
+	garpExtraIfTimer  time.Time
 	sync              *fsmGroup
 }
 
@@ -288,6 +290,18 @@ func newFSMInstance(idx int, vi *parser.VRRPInstance) *fsmInstance {
 		unicast:               vi.Unicast,
 		basePrio:              vi.Priority,
 		faultCauses:           map[string]bool{},
+	}
+	// keepalived drops garp_extra_if when there is no extra interface
+	// (with `all`) or no per-address VMAC (without).
+	extraIf, extraVMAC := false, false
+	for _, list := range [][]*parser.IPAddress{vi.VIPs, vi.EVIPs} {
+		for _, a := range list {
+			extraIf = extraIf || (a.Dev != "" && a.Dev != vi.Interface)
+			extraVMAC = extraVMAC || a.UseVMAC
+		}
+	}
+	if vi.GarpExtraIf > 0 && !((!extraIf && !extraVMAC) || (!extraVMAC && !vi.GarpExtraIfAll)) {
+		v.garpExtraIf = int64(vi.GarpExtraIf) * fsmTimerHz
 	}
 	if v.version != 3 {
 		v.version = 2

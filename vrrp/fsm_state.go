@@ -370,6 +370,10 @@ func (m *Machine) masterTx(v *fsmInstance) {
 		m.sendLinkUpdate(v, v.garpRefreshRep)
 		v.garpRefreshTimer = m.now.Add(usDuration(v.garpRefresh))
 	}
+	if v.garpExtraIf > 0 && !m.now.Before(v.garpExtraIfTimer) {
+		m.emit(Action{Kind: ActExtraIfGARP, Instance: v.name})
+		v.garpExtraIfTimer = m.now.Add(usDuration(v.garpExtraIf))
+	}
 }
 
 // becomeMaster is vrrp_state_become_master.
@@ -395,6 +399,9 @@ func (m *Machine) becomeMaster(v *fsmInstance) {
 	m.sendLinkUpdate(v, v.garpRep)
 	if v.garpRefresh > 0 {
 		v.garpRefreshTimer = m.now.Add(usDuration(v.garpRefresh))
+	}
+	if v.garpExtraIf > 0 {
+		v.garpExtraIfTimer = m.now.Add(usDuration(v.garpExtraIf))
 	}
 	m.instanceNotify(v)
 }

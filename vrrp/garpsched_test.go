@@ -2,6 +2,8 @@ package vrrp
 
 import (
 	"net/netip"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -163,5 +165,40 @@ func TestGARPPacerCancel(t *testing.T) {
 	}
 	if _, ok := p.NextDeadline(); ok {
 		t.Error("still pending")
+	}
+}
+
+// garp_extra_if: a GARP on the other interfaces with the adverts, every
+// SECS, only when there are such interfaces (spec §6.3).
+func TestGARPExtraIf(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		vips string
+		opt  string
+		want []time.Duration
+	}{
+		{"use_vmac VIP on eth1", "10.1.0.100/24 dev eth1 use_vmac", "garp_extra_if 3", []time.Duration{3 * time.Second, 6 * time.Second, 9 * time.Second}},
+		{"all, VIP on eth1", "10.1.0.100/24 dev eth1", "garp_extra_if all 4", []time.Duration{4 * time.Second, 8 * time.Second}},
+		{"no all, plain VIP on eth1", "10.1.0.100/24 dev eth1", "garp_extra_if 3", nil},
+		{"no extra interface", "10.0.0.101/24", "garp_extra_if all 3", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conf := fsmInst("VI_1", 255, tc.opt)
+			conf = strings.Replace(conf, "10.0.0.100/24", "10.0.0.100/24\n    "+tc.vips, 1)
+			n := newFSMNode(t, conf, "10.0.0.1", Facts{})
+			n.handle(Start{})
+			n.advance(time.Microsecond)
+			t0 := n.now
+			n.advance(ms(9500))
+			var got []time.Duration
+			for _, a := range n.acts {
+				if a.Kind == ActExtraIfGARP {
+					got = append(got, a.at.Sub(t0))
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("extra-interface GARPs at %v, want %v", got, tc.want)
+			}
+		})
 	}
 }
