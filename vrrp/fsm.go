@@ -57,8 +57,8 @@ func (s State) String() string {
 
 // Event is something the runner tells the machine. The concrete types are
 // Start, Timer, AdvertReceived, ScriptResult, InterfaceChanged,
-// TrackFileChanged, ProcessCountChanged, FaultChanged, AddressLost and
-// Shutdown.
+// TrackFileChanged, ProcessCountChanged, FaultChanged, SourceAddrChanged,
+// AddressLost and Shutdown.
 type Event interface{ fsmEvent() }
 
 // Start begins operation: it reads the tracked objects' initial states from
@@ -126,6 +126,16 @@ type FaultChanged struct {
 	On       bool
 }
 
+// SourceAddrChanged gives an instance without unicast_src_ip/mcast_src_ip
+// the address its adverts now leave from (the interface's primary IPv4
+// address or IPv6 link-local); an invalid Addr means there is none, which
+// is a fault until one appears (keepalived's "no IPv4 address for
+// interface").
+type SourceAddrChanged struct {
+	Instance string
+	Addr     netip.Addr
+}
+
 // AddressLost tells that a VIP, eVIP, virtual route or rule of a MASTER
 // instance (one without no_track) was removed by someone else. keepalived
 // then resigns as if stopping (priority-0 advert, addresses removed,
@@ -148,6 +158,7 @@ func (TrackFileChanged) fsmEvent()    {}
 func (ProcessCountChanged) fsmEvent() {}
 func (FaultChanged) fsmEvent()        {}
 func (AddressLost) fsmEvent()         {}
+func (SourceAddrChanged) fsmEvent()   {}
 func (Shutdown) fsmEvent()            {}
 
 // ActionKind says what the runner must do.

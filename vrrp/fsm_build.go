@@ -424,6 +424,8 @@ func (m *Machine) Handle(now time.Time, ev Event) []Action {
 		m.processChanged(e.Name, e.Count)
 	case FaultChanged:
 		m.faultChanged(e)
+	case SourceAddrChanged:
+		m.sourceAddrChanged(e)
 	case AddressLost:
 		m.addressLost(e.Instance)
 	case Shutdown:

@@ -127,8 +127,15 @@ func fsmEventFrom(op, a, b byte) (time.Duration, Event) {
 	case 10:
 		return wait, Start{}
 	case 11:
-		if b%4 == 0 {
+		switch b % 4 {
+		case 0:
 			return wait, AddressLost{Instance: inst}
+		case 1:
+			var addr netip.Addr
+			if a%2 == 0 {
+				addr = netip.AddrFrom4([4]byte{10, 0, 0, 1 + a%3})
+			}
+			return wait, SourceAddrChanged{Instance: inst, Addr: addr}
 		}
 	}
 	return time.Duration(b) * 100 * time.Millisecond, Timer{}

@@ -164,6 +164,7 @@ func (m *Machine) initTracking() {
 			m.log(false, "(%s) entering FAULT state (no IPv%d address for interface)", v.name, v.family)
 			v.state = StateFault
 			v.numFault++
+			v.faultCauses[fsmNoSourceAddr] = true
 		}
 		for _, l := range v.scriptLinks {
 			o := l.obj
@@ -438,6 +439,21 @@ func (m *Machine) faultChanged(f FaultChanged) {
 	}
 	delete(v.faultCauses, f.Cause)
 	m.tryUpInstance(v, false)
+}
+
+// fsmNoSourceAddr is the fault cause of an instance without a source
+// address.
+const fsmNoSourceAddr = "no source address"
+
+// sourceAddrChanged follows the interface's address for an instance with
+// no configured source.
+func (m *Machine) sourceAddrChanged(e SourceAddrChanged) {
+	v := m.byName[e.Instance]
+	if v == nil || v.configuredSrc.IsValid() {
+		return
+	}
+	v.src = e.Addr
+	m.faultChanged(FaultChanged{Instance: v.name, Cause: fsmNoSourceAddr, On: !e.Addr.IsValid()})
 }
 
 type fsmObjKey struct {

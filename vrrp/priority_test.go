@@ -2,6 +2,7 @@ package vrrp
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"testing"
 	"time"
@@ -292,5 +293,25 @@ func TestNoSourceAddress(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("actions %v", acts)
+	}
+}
+
+// The source address appearing later ends that fault; losing it again
+// puts the instance back in FAULT.
+func TestSourceAddrChanged(t *testing.T) {
+	cfg := fsmConfig(t, fsmInst("VI_1", 100))
+	m, err := NewMachine(cfg, Facts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Handle(fsmT0, Start{})
+	m.Handle(fsmT0.Add(time.Second), SourceAddrChanged{Instance: "VI_1", Addr: netip.MustParseAddr("10.0.0.1")})
+	st, _ := m.Status("VI_1")
+	if st.State != StateBackup || st.SourceAddr != netip.MustParseAddr("10.0.0.1") {
+		t.Fatalf("after the address appeared: %+v", st)
+	}
+	m.Handle(fsmT0.Add(2*time.Second), SourceAddrChanged{Instance: "VI_1"})
+	if st, _ := m.Status("VI_1"); st.State != StateFault {
+		t.Fatalf("after the address went: %v", st.State)
 	}
 }
