@@ -4,22 +4,37 @@ package vrrp
 // answers with actions. It owns every instance and sync group of one
 // configuration, because keepalived moves sync group members and shares
 // tracked objects (a vrrp_script tracked by several instances) across
-// instances synchronously, in one thread.
+// instances synchronously, in one thread. It follows keepalived 2.2.7's
+// vrrp.c, vrrp_scheduler.c, vrrp_sync.c and vrrp_track.c function by
+// function, and its log lines are keepalived's, word for word.
 //
 // Contract with the runner:
 //
-//   - Build it with NewMachine(cfg, facts), call Handle(now, Start{}) once.
+//   - Build it with NewMachine(cfg, facts), then call Handle(now, Start{})
+//     once; events before Start and after Shutdown are ignored.
 //   - Call Handle(now, ev) for every event, in order, from one goroutine;
-//     now is the runner's clock (virtual in tests). Execute the returned
-//     actions in order: the order is keepalived's (advert before VIPs before
-//     GARP before notifications).
-//   - After every Handle, ask NextDeadline and call Handle(now, Timer{}) when
-//     it passes; a deadline never lies before the now of the last call.
-//   - Adverts are handed in after the codec validated them (spec §2). An
-//     advert that failed validation is still handed in with Rejected set,
-//     because a master restarts its advert timer even then (spec §4.4).
+//     now is the runner's clock (virtual in tests) and must not go back.
+//     Execute the returned actions in order: the order is keepalived's
+//     (advert before addresses before GARP before notifications).
+//   - After every Handle, ask NextDeadline and call Handle(now, Timer{}) as
+//     soon as it passes; no deadline lies before the now of the last call.
+//     Do the same with the GARPPacer's NextDeadline and Due.
+//   - Hand adverts in after the codec validated them (spec §2), with the
+//     instance they belong to, the IP source, priority and (v3) interval.
+//     An advert that failed validation is still handed in with Rejected
+//     set, because a master restarts its advert timer even then (§4.4).
+//   - Report each vrrp_script run (ScriptResult), link changes of any
+//     interface (InterfaceChanged; the machine ignores untracked ones),
+//     track_file values, process counts, source address changes, other
+//     fault causes (FaultChanged), addresses removed behind our back
+//     (AddressLost), and SIGTERM (Shutdown).
+//   - ActLog lines with Detail set are those keepalived prints only with -D.
 //
 // Nothing here reads a clock, sleeps, starts a goroutine or makes a syscall.
+//
+// Time is kept in keepalived's integer microseconds, so Skew_Time and
+// Master_Down_Interval match it to the microsecond (see SkewTime and
+// MasterDownInterval).
 
 import (
 	"fmt"
