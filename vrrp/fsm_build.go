@@ -33,7 +33,6 @@ type Machine struct {
 // run-time fields that the state machine uses.
 type fsmInstance struct {
 	name string
-	idx  int
 
 	// settings
 	version               int
@@ -119,11 +118,11 @@ func NewMachine(cfg *parser.Config, facts Facts) (*Machine, error) {
 	for _, p := range cfg.TrackProcesses {
 		procs[p.Name] = p
 	}
-	for i, vi := range cfg.Instances {
+	for _, vi := range cfg.Instances {
 		if _, dup := m.byName[vi.Name]; dup {
 			return nil, fmt.Errorf("vrrp: instance %s defined twice", vi.Name)
 		}
-		v := newFSMInstance(i, vi)
+		v := newFSMInstance(vi)
 		m.insts = append(m.insts, v)
 		m.byName[v.name] = v
 	}
@@ -261,10 +260,9 @@ func NewMachine(cfg *parser.Config, facts Facts) (*Machine, error) {
 	return m, nil
 }
 
-func newFSMInstance(idx int, vi *parser.VRRPInstance) *fsmInstance {
+func newFSMInstance(vi *parser.VRRPInstance) *fsmInstance {
 	v := &fsmInstance{
 		name:                  vi.Name,
-		idx:                   idx,
 		version:               vi.Version,
 		family:                vi.Family,
 		advertInt:             int64(vi.AdvertInt),

@@ -1,7 +1,5 @@
 package vrrp
 
-import "fmt"
-
 // Tracked objects and the effective priority (spec §5). Each tracked object
 // (interface, vrrp_script, track_file, vrrp_track_process) is shared by the
 // instances that track it; a link joins one object to one instance with the
@@ -459,8 +457,4 @@ func (m *Machine) sourceAddrChanged(e SourceAddrChanged) {
 type fsmObjKey struct {
 	kind fsmTrackKind
 	name string
-}
-
-func (k fsmObjKey) String() string {
-	return fmt.Sprintf("%d:%s", k.kind, k.name)
 }
