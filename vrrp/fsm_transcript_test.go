@@ -2,6 +2,7 @@ package vrrp
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"regexp"
 	"slices"
@@ -204,5 +205,59 @@ func TestKeepalivedSyncGroup(t *testing.T) {
 	}
 	if len(want) < 20 || !slices.Equal(got, want) {
 		t.Errorf("differs from keepalived\n got: %q\nwant: %q", got, want)
+	}
+}
+
+// TestKeepalivedGARPRefresh compares our advert and GARP timeline with a
+// capture of keepalived 2.2.7 (testdata/fsm/record_garp.sh): refresh
+// bursts go out with the adverts once garp_master_refresh has passed since
+// becoming MASTER. Times are compared to 0.1 s (keepalived's timer drifts
+// by a few hundred µs per advert).
+func TestKeepalivedGARPRefresh(t *testing.T) {
+	data, err := os.ReadFile("testdata/fsm/garp_refresh.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type frame struct {
+		tenths int
+		what   string
+	}
+	var want []frame
+	var t0 float64
+	for i, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var ts float64
+		if _, err := fmt.Sscanf(l, "%f", &ts); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		if i == 0 {
+			t0 = ts
+		}
+		what := "ARP"
+		if strings.Contains(l, "VRRP") {
+			what = "advert " + regexp.MustCompile(`prio \d+`).FindString(l)
+		}
+		want = append(want, frame{int((ts - t0) * 10), what})
+	}
+	conf := fsmInst("VI_1", 255, "garp_master_delay 0", "garp_master_repeat 1", "garp_master_refresh 3", "garp_master_refresh_repeat 2")
+	n := newFSMNode(t, conf, "10.77.5.1", Facts{})
+	n.handle(Start{})
+	n.advance(time.Microsecond)
+	tm := n.now
+	n.advance(ms(10966))
+	n.handle(Shutdown{})
+	var got []frame
+	for _, a := range n.acts {
+		at := int(a.at.Sub(tm) / (100 * time.Millisecond))
+		switch a.Kind {
+		case ActSendAdvert:
+			got = append(got, frame{at, fmt.Sprintf("advert prio %d", a.Priority)})
+		case ActGARP:
+			for r := 0; r < a.Repeat; r++ { // one VIP: one frame per round
+				got = append(got, frame{at, "ARP"})
+			}
+		}
+	}
+	if len(want) < 10 || !slices.Equal(got, want) {
+		t.Errorf("timeline differs from keepalived's\n got: %v\nwant: %v", got, want)
 	}
 }
