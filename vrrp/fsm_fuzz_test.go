@@ -95,12 +95,13 @@ vrrp_instance VI_4 {
 }
 `
 
-var fsmFuzzNames = []string{"VI_1", "VI_2", "VI_3", "VI_4"}
-
 // fsmEventFrom decodes three bytes into an event and a wait before it.
-func fsmEventFrom(op, a, b byte) (time.Duration, Event) {
+func fsmEventFrom(names []string, op, a, b byte) (time.Duration, Event) {
 	wait := time.Duration(b) * 20 * time.Millisecond
-	inst := fsmFuzzNames[int(a)%len(fsmFuzzNames)]
+	inst := ""
+	if len(names) > 0 {
+		inst = names[int(a)%len(names)]
+	}
 	switch op % 12 {
 	case 0, 1:
 		return wait, Timer{}
@@ -152,6 +153,7 @@ func fsmCheck(t *testing.T, cfg *parser.Config, data []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	names := m.Instances()
 	now := fsmT0
 	installed := map[string]bool{}
 	stopped := false
@@ -187,7 +189,7 @@ func fsmCheck(t *testing.T, cfg *parser.Config, data []byte) {
 		if !m.started {
 			return
 		}
-		for _, name := range fsmFuzzNames {
+		for _, name := range names {
 			st, _ := m.Status(name)
 			switch {
 			case stopped:
@@ -197,7 +199,7 @@ func fsmCheck(t *testing.T, cfg *parser.Config, data []byte) {
 			case st.State != StateBackup && st.State != StateMaster && st.State != StateFault:
 				t.Fatalf("after %#v: %s in %v", ev, name, st.State)
 			}
-			if st.VIPsSet != (st.State == StateMaster) || installed[name] != st.VIPsSet {
+			if st.VIPsSet != (st.State == StateMaster) || (m.byName[name].hasVIPs && installed[name] != st.VIPsSet) {
 				t.Fatalf("after %#v: %s in %v with VIPs set %v, installed %v", ev, name, st.State, st.VIPsSet, installed[name])
 			}
 			if !stopped && st.Deadline.IsZero() != (st.State == StateFault) {
@@ -208,17 +210,20 @@ func fsmCheck(t *testing.T, cfg *parser.Config, data []byte) {
 				t.Fatalf("%s priority %d (base %d)", name, st.EffectivePriority, st.BasePriority)
 			}
 		}
-		if gs, _ := m.GroupState("VG_1"); !stopped && (gs == StateMaster || gs == StateFault) {
-			for _, name := range []string{"VI_1", "VI_2"} {
-				if st, _ := m.Status(name); st.State != gs {
-					t.Fatalf("after %#v: group %v but %s %v", ev, gs, name, st.State)
+		for _, g := range m.groups {
+			if stopped || (g.state != StateMaster && g.state != StateFault) {
+				continue
+			}
+			for _, v := range g.members {
+				if v.state != g.state {
+					t.Fatalf("after %#v: group %s %v but %s %v", ev, g.name, g.state, v.name, v.state)
 				}
 			}
 		}
 	}
 	step(Start{})
 	for i := 0; i+2 < len(data); i += 3 {
-		wait, ev := fsmEventFrom(data[i], data[i+1], data[i+2])
+		wait, ev := fsmEventFrom(names, data[i], data[i+1], data[i+2])
 		// the runner fires every deadline that passes before the event
 		end := now.Add(wait)
 		for n := 0; !stopped; n++ {
