@@ -3,6 +3,8 @@ package vrrp
 import (
 	"fmt"
 	"net/netip"
+
+	"github.com/gokeepalived/gokeepalived/parser"
 	"slices"
 	"testing"
 	"time"
@@ -313,5 +315,28 @@ func TestSourceAddrChanged(t *testing.T) {
 	m.Handle(fsmT0.Add(2*time.Second), SourceAddrChanged{Instance: "VI_1"})
 	if st, _ := m.Status("VI_1"); st.State != StateFault {
 		t.Fatalf("after the address went: %v", st.State)
+	}
+}
+
+// An address owner's priority never floats (spec §4.10): the parser turns
+// its weighted trackers into weight 0, and even a weighted link left in
+// the configuration does not move it.
+func TestOwnerPriorityFixed(t *testing.T) {
+	// keepalived drops it: "(VI_1) ignoring eth1 tracked interface due to
+	// address owner"
+	res := parser.LoadBytes("test.conf", []byte(fsmInst("VI_1", 255, "track_interface {\n eth1 weight 10\n }")), parser.Options{Host: fsmHost{}})
+	cfg := res.Config
+	if n := len(cfg.Instances[0].TrackInterfaces); n != 0 {
+		t.Errorf("parser kept %d weighted trackers on an owner", n)
+	}
+	cfg.Instances[0].TrackInterfaces = []*parser.TrackEntry{{Name: "eth1", Weight: -10}}
+	m, err := NewMachine(cfg, Facts{SourceAddr: func(string) netip.Addr { return netip.MustParseAddr("10.0.0.1") }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Handle(fsmT0, Start{})
+	m.Handle(fsmT0.Add(time.Second), InterfaceChanged{"eth1", false})
+	if st, _ := m.Status("VI_1"); st.EffectivePriority != 255 || st.State != StateMaster {
+		t.Errorf("owner: priority %d state %v", st.EffectivePriority, st.State)
 	}
 }
