@@ -335,6 +335,7 @@ func TestOwnerPriorityFixed(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Handle(fsmT0, Start{})
+	m.Handle(fsmT0.Add(time.Microsecond), Timer{})
 	m.Handle(fsmT0.Add(time.Second), InterfaceChanged{"eth1", false})
 	if st, _ := m.Status("VI_1"); st.EffectivePriority != 255 || st.State != StateMaster {
 		t.Errorf("owner: priority %d state %v", st.EffectivePriority, st.State)
