@@ -2,6 +2,8 @@ module github.com/gokeepalived/gokeepalived
 
 go 1.26.8
 
-require github.com/alecthomas/participle/v2 v2.1.4
-
-require github.com/google/go-cmp v0.7.0 // indirect
+require (
+	github.com/alecthomas/participle/v2 v2.1.4
+	github.com/google/go-cmp v0.7.0
+	golang.org/x/sys v0.50.0
+)
