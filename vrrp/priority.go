@@ -403,6 +403,7 @@ func (m *Machine) fileChanged(name string, value int64) {
 		}
 		switch {
 		case next == -254:
+			m.log(true, "(%s): tracked file %s now FAULT state", v.name, o.name)
 			if l.weight != 0 {
 				v.totalPrio -= prev
 			}
@@ -415,6 +416,10 @@ func (m *Machine) fileChanged(name string, value int64) {
 				if v.basePrio != fsmPrioOwner {
 					v.effPrio = min(max(v.totalPrio, 1), fsmPrioOwner-1)
 				}
+			}
+			m.log(true, "(%s): tracked file %s leaving FAULT state", v.name, o.name)
+			if next != 0 {
+				m.log(true, "(%s) Setting effective priority to %d", v.name, v.effPrio)
 			}
 			m.tryUpInstance(v, false)
 		default:
