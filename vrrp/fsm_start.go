@@ -26,8 +26,6 @@ func (m *Machine) start() {
 		if !v.src.IsValid() && m.facts.SourceAddr != nil {
 			v.src = m.facts.SourceAddr(v.name)
 		}
-		// Left-overs of a previous run (a crash) go first.
-		m.restoreForce(v)
 	}
 
 	// vrrp_sync_set_group: MASTER only if every member is an owner that
@@ -71,6 +69,12 @@ func (m *Machine) start() {
 			m.log(false, "(%s) entering FAULT state", v.name)
 			m.instanceNotify(v)
 		}
+	}
+
+	// vrrp_restore_interfaces_startup: left-overs of a previous run (a
+	// crash) go before the instances start.
+	for _, v := range m.insts {
+		m.restoreForce(v)
 	}
 
 	// vrrp_init_state

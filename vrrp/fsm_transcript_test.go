@@ -261,3 +261,40 @@ func TestKeepalivedGARPRefresh(t *testing.T) {
 		t.Errorf("timeline differs from keepalived's\n got: %v\nwant: %v", got, want)
 	}
 }
+
+// TestKeepalivedWeights replays testdata/fsm/record_weights.sh: a weighted
+// vrrp_script and a weighted track_file move the priority; the file's
+// value drives the instance into FAULT and back.
+func TestKeepalivedWeights(t *testing.T) {
+	conf := "vrrp_script chkw {\n script \"/bin/true\"\n interval 1\n weight -30\n}\n" +
+		"track_file tf {\n file /tmp/tf\n weight 5\n}\n" +
+		fsmInst("VI_1", 100, "track_script {\n chkw\n }", "track_file {\n tf\n }")
+	n := newFSMNode(t, conf, "10.77.6.1", Facts{TrackFileValue: func(string) int64 { return 2 }})
+	n.handle(Start{})
+	type ev struct {
+		at time.Duration
+		e  Event
+	}
+	var evs []ev
+	for k := 0; k < 18; k++ {
+		status := 0
+		if k >= 5 {
+			status = 1
+		}
+		evs = append(evs, ev{time.Duration(k)*time.Second + ms(50), ScriptResult{Script: "chkw", ExitStatus: status}})
+	}
+	evs = append(evs,
+		ev{8 * time.Second, TrackFileChanged{"tf", 0}},
+		ev{10 * time.Second, TrackFileChanged{"tf", -60}},
+		ev{13 * time.Second, TrackFileChanged{"tf", 1}},
+		ev{18 * time.Second, Shutdown{}})
+	slices.SortStableFunc(evs, func(a, b ev) int { return int(a.at - b.at) })
+	for _, e := range evs {
+		n.advance(fsmT0.Add(e.at).Sub(n.now))
+		n.handle(e.e)
+	}
+	want := readTranscript(t, "testdata/fsm/weights.log")
+	if got := nodeLines(n); !slices.Equal(got, want) {
+		t.Errorf("log lines differ from keepalived's\n got: %q\nwant: %q", got, want)
+	}
+}
