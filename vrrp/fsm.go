@@ -72,8 +72,8 @@ func (s State) String() string {
 
 // Event is something the runner tells the machine. The concrete types are
 // Start, Timer, AdvertReceived, ScriptResult, InterfaceChanged,
-// TrackFileChanged, ProcessCountChanged, FaultChanged, SourceAddrChanged,
-// AddressLost and Shutdown.
+// TrackFileChanged, ProcessCountChanged, BFDChanged, FaultChanged,
+// SourceAddrChanged, AddressLost and Shutdown.
 type Event interface{ fsmEvent() }
 
 // Start begins operation: it reads the tracked objects' initial states from
@@ -141,6 +141,12 @@ type FaultChanged struct {
 	On       bool
 }
 
+// BFDChanged reports a bfd_instance going up or down (track_bfd).
+type BFDChanged struct {
+	Name string
+	Up   bool
+}
+
 // SourceAddrChanged gives an instance without unicast_src_ip/mcast_src_ip
 // the address its adverts now leave from (the interface's primary IPv4
 // address or IPv6 link-local); an invalid Addr means there is none, which
@@ -174,6 +180,7 @@ func (ProcessCountChanged) fsmEvent() {}
 func (FaultChanged) fsmEvent()        {}
 func (AddressLost) fsmEvent()         {}
 func (SourceAddrChanged) fsmEvent()   {}
+func (BFDChanged) fsmEvent()          {}
 func (Shutdown) fsmEvent()            {}
 
 // ActionKind says what the runner must do.
@@ -294,6 +301,9 @@ type Facts struct {
 	TrackFileValue func(name string) int64
 	// ProcessCount is the number of matching processes at start (0 if nil).
 	ProcessCount func(name string) int
+	// BFDUp tells whether a bfd_instance is up at start; nil means down,
+	// as keepalived starts before its BFD sessions are.
+	BFDUp func(name string) bool
 }
 
 // InstanceStatus is a snapshot of one instance, for the runner, dumps and

@@ -58,6 +58,7 @@ type fsmInstance struct {
 	configuredSrc         netip.Addr
 	unicast               bool
 	scriptLinks           []*fsmTrackLink
+	bfdLinks              []*fsmTrackLink
 
 	// run time (keepalived's names in comments)
 	state, wantstate  State
@@ -113,6 +114,10 @@ func NewMachine(cfg *parser.Config, facts Facts) (*Machine, error) {
 	files := map[string]*parser.TrackFile{}
 	for _, f := range cfg.TrackFiles {
 		files[f.Name] = f
+	}
+	bfds := map[string]bool{}
+	for _, b := range cfg.BFDInstances {
+		bfds[b.Name] = true
 	}
 	procs := map[string]*parser.TrackProcess{}
 	for _, p := range cfg.TrackProcesses {
@@ -172,6 +177,11 @@ func NewMachine(cfg *parser.Config, facts Facts) (*Machine, error) {
 				if files[name] == nil {
 					return fmt.Errorf("vrrp: instance %s tracks unknown track_file %s", v.name, name)
 				}
+			case fsmTrackBFD:
+				if !bfds[name] {
+					return fmt.Errorf("vrrp: instance %s tracks unknown bfd_instance %s", v.name, name)
+				}
+				o.up = false
 			case fsmTrackProcess:
 				p := procs[name]
 				if p == nil {
@@ -195,8 +205,11 @@ func NewMachine(cfg *parser.Config, facts Facts) (*Machine, error) {
 			l.mult = -1
 		}
 		o.links = append(o.links, l)
-		if kind == fsmTrackScript {
+		switch kind {
+		case fsmTrackScript:
 			v.scriptLinks = append(v.scriptLinks, l)
+		case fsmTrackBFD:
+			v.bfdLinks = append(v.bfdLinks, l)
 		}
 		return nil
 	}
@@ -230,7 +243,7 @@ func NewMachine(cfg *parser.Config, facts Facts) (*Machine, error) {
 		for _, e := range []struct {
 			kind fsmTrackKind
 			list []*parser.TrackEntry
-		}{{fsmTrackScript, vi.TrackScripts}, {fsmTrackFile, vi.TrackFiles}, {fsmTrackProcess, vi.TrackProcesses}} {
+		}{{fsmTrackScript, vi.TrackScripts}, {fsmTrackFile, vi.TrackFiles}, {fsmTrackProcess, vi.TrackProcesses}, {fsmTrackBFD, vi.TrackBFDs}} {
 			if err := entries(v, e.kind, e.list); err != nil {
 				return nil, err
 			}
@@ -250,7 +263,7 @@ func NewMachine(cfg *parser.Config, facts Facts) (*Machine, error) {
 			for _, e := range []struct {
 				kind fsmTrackKind
 				list []*parser.TrackEntry
-			}{{fsmTrackInterface, sg.TrackInterfaces}, {fsmTrackScript, sg.TrackScripts}, {fsmTrackFile, sg.TrackFiles}, {fsmTrackProcess, sg.TrackProcesses}} {
+			}{{fsmTrackInterface, sg.TrackInterfaces}, {fsmTrackScript, sg.TrackScripts}, {fsmTrackFile, sg.TrackFiles}, {fsmTrackProcess, sg.TrackProcesses}, {fsmTrackBFD, sg.TrackBFDs}} {
 				if err := entries(v, e.kind, e.list); err != nil {
 					return nil, err
 				}
@@ -422,6 +435,8 @@ func (m *Machine) Handle(now time.Time, ev Event) []Action {
 		m.processChanged(e.Name, e.Count)
 	case FaultChanged:
 		m.faultChanged(e)
+	case BFDChanged:
+		m.bfdChanged(e.Name, e.Up)
 	case SourceAddrChanged:
 		m.sourceAddrChanged(e)
 	case AddressLost:

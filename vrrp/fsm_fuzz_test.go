@@ -12,7 +12,10 @@ import (
 
 // A configuration that exercises most paths: a sync group, an owner, a v3
 // instance, weighted and weight-0 trackers of every kind.
-const fsmFuzzConf = `vrrp_script chk0 {
+const fsmFuzzConf = `bfd_instance bf {
+  neighbor_ip 10.3.0.2
+}
+vrrp_script chk0 {
   script "/bin/true"
   fall 2
   rise 2
@@ -83,6 +86,9 @@ vrrp_instance VI_3 {
   track_interface {
     eth3 weight -20
   }
+  track_bfd {
+    bf weight 15
+  }
 }
 vrrp_instance VI_4 {
   interface eth2
@@ -123,6 +129,9 @@ func fsmEventFrom(names []string, op, a, b byte) (time.Duration, Event) {
 	case 9:
 		if b%16 == 0 {
 			return wait, Shutdown{}
+		}
+		if b%2 == 1 {
+			return wait, BFDChanged{Name: "bf", Up: b%4 == 1}
 		}
 		return wait, Timer{}
 	case 10:

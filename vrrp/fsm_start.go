@@ -19,6 +19,8 @@ func (m *Machine) start() {
 			if m.facts.ProcessCount != nil {
 				o.count = m.facts.ProcessCount(o.name)
 			}
+		case fsmTrackBFD:
+			o.up = m.facts.BFDUp != nil && m.facts.BFDUp(o.name)
 		}
 	}
 	for _, v := range m.insts {

@@ -15,6 +15,7 @@ const (
 	fsmTrackScript
 	fsmTrackFile
 	fsmTrackProcess
+	fsmTrackBFD
 )
 
 // keepalived's SCRIPT_INIT_STATE_*: a script that has not run yet, one
@@ -67,6 +68,8 @@ func (o *fsmTrackObj) ok() bool {
 		return o.result >= o.rise
 	case fsmTrackProcess:
 		return o.haveQuorum
+	case fsmTrackBFD:
+		return o.up
 	}
 	return o.value == 0
 }
@@ -181,6 +184,18 @@ func (m *Machine) initTracking() {
 				continue
 			}
 			v.totalPrio += l.weightedContribution(o.result >= o.rise)
+		}
+		for _, l := range v.bfdLinks {
+			// initialise_track_bfd_state: no message here
+			switch {
+			case l.weight == 0:
+				if l.faultWith(l.obj.up) {
+					v.numFault++
+					v.state = StateFault
+				}
+			default:
+				v.totalPrio += l.weightedContribution(l.obj.up)
+			}
 		}
 		m.setEffectivePriority(v)
 		if g := v.sync; g != nil {
@@ -367,7 +382,24 @@ func (m *Machine) processChanged(name string, count int) {
 	m.binaryChanged(o, q)
 }
 
-// binaryChanged handles an up/down object (interface, process).
+// bfdChanged is vrrp_handle_bfd_event.
+func (m *Machine) bfdChanged(name string, up bool) {
+	o := m.objByKey[fsmObjKey{fsmTrackBFD, name}]
+	if o == nil || o.up == up {
+		return
+	}
+	o.up = up
+	word := "DOWN"
+	if up {
+		word = "UP"
+	}
+	for _, l := range o.links {
+		m.log(false, "VRRP_Instance(%s) Tracked BFD instance %s is %s", l.inst.name, o.name, word)
+		m.binaryChanged(&fsmTrackObj{links: []*fsmTrackLink{l}}, up)
+	}
+}
+
+// binaryChanged handles an up/down object (interface, process, BFD).
 func (m *Machine) binaryChanged(o *fsmTrackObj, ok bool) {
 	for _, l := range o.links {
 		v := l.inst

@@ -341,3 +341,34 @@ func TestOwnerPriorityFixed(t *testing.T) {
 		t.Errorf("owner: priority %d state %v", st.EffectivePriority, st.State)
 	}
 }
+
+// track_bfd: a weight-0 BFD session that is not up yet holds the instance
+// in FAULT; a weighted one moves the priority.
+func TestTrackBFD(t *testing.T) {
+	bfd := "bfd_instance b1 {\n neighbor_ip 10.0.0.2\n}\n"
+	n := newFSMNode(t, bfd+fsmInst("VI_1", 100, "track_bfd {\n b1\n }"), "10.0.0.1", Facts{})
+	n.handle(Start{})
+	if n.state("VI_1") != StateFault {
+		t.Fatalf("state %v before BFD is up", n.state("VI_1"))
+	}
+	n.handle(BFDChanged{"b1", true})
+	if n.state("VI_1") != StateBackup || !n.hasLog("VRRP_Instance(VI_1) Tracked BFD instance b1 is UP") {
+		t.Fatalf("state %v, logs %q", n.state("VI_1"), n.logs())
+	}
+	n.handle(BFDChanged{"b1", false})
+	if n.state("VI_1") != StateFault {
+		t.Fatalf("state %v after BFD down", n.state("VI_1"))
+	}
+
+	w := newFSMNode(t, bfd+fsmInst("VI_1", 100, "track_bfd {\n b1 weight 10\n }"), "10.0.0.1", Facts{BFDUp: func(string) bool { return true }})
+	w.handle(Start{})
+	for _, step := range []struct {
+		up   bool
+		prio int
+	}{{true, 110}, {false, 100}, {true, 110}} {
+		w.handle(BFDChanged{"b1", step.up})
+		if st, _ := w.m.Status("VI_1"); st.EffectivePriority != step.prio {
+			t.Errorf("BFD up=%v: priority %d, want %d", step.up, st.EffectivePriority, step.prio)
+		}
+	}
+}
