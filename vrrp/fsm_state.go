@@ -34,7 +34,9 @@ func (m *Machine) timers() {
 		if len(due) > 0 {
 			v = due[0]
 		}
-		// a delayed GARP burst due before the instance timer goes first
+		// a delayed GARP burst due no later than the instance timer goes
+		// first: keepalived's advert timer drifts later, so on the wire the
+		// second burst comes just before the advert (spec §9.1)
 		gi, gv := -1, (*fsmInstance)(nil)
 		for _, x := range m.insts {
 			for i, g := range x.garpTimers {
@@ -46,7 +48,7 @@ func (m *Machine) timers() {
 				}
 			}
 		}
-		if gv != nil && (v == nil || gv.garpTimers[gi].at.Before(v.sands)) {
+		if gv != nil && (v == nil || !gv.garpTimers[gi].at.After(v.sands)) {
 			t := gv.garpTimers[gi]
 			gv.garpTimers = append(gv.garpTimers[:gi], gv.garpTimers[gi+1:]...)
 			m.sendLinkUpdate(gv, t.repeat)

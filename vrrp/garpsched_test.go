@@ -202,3 +202,23 @@ func TestGARPExtraIf(t *testing.T) {
 		})
 	}
 }
+
+// The delayed burst leaves just before the advert due at the same time
+// (spec §9.1: "second burst of 10 GARPs, immediately followed by the next
+// advert").
+func TestGARPDelayedBurstBeforeAdvert(t *testing.T) {
+	n := newFSMNode(t, fsmInst("VI_1", 255), "10.0.0.1", Facts{})
+	n.handle(Start{})
+	n.advance(time.Microsecond)
+	t0 := n.now
+	n.advance(5 * time.Second)
+	var kinds []ActionKind
+	for _, a := range n.acts {
+		if a.at.Equal(t0.Add(5*time.Second)) && (a.Kind == ActGARP || a.Kind == ActSendAdvert) {
+			kinds = append(kinds, a.Kind)
+		}
+	}
+	if !slices.Equal(kinds, []ActionKind{ActGARP, ActSendAdvert}) {
+		t.Errorf("at +5s: %v", kinds)
+	}
+}
