@@ -206,7 +206,10 @@ const (
 	ActAddRules
 	ActDelRules
 	// ActGARP: Repeat rounds of gratuitous ARP / unsolicited NA for every
-	// VIP then every eVIP (hand them to a GARPPacer).
+	// VIP then every eVIP that is set (hand them to a GARPPacer). With -D
+	// keepalived logs "(VI_1) Sending/queueing gratuitous ARPs on IF for
+	// ADDR" (or "Unsolicited Neighbour Adverts") once per address for the
+	// first round: the runner knows the interfaces and logs it.
 	ActGARP
 	// ActCancelGARP: drop the instance's queued (paced) GARP/NA.
 	ActCancelGARP
