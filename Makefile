@@ -3,7 +3,7 @@ PREFIX ?= /usr/local
 BIN := bin/gokeepalived
 FUZZTIME ?= 20s
 
-.PHONY: all build test test-unit test-corpus lint fuzz bench-parse install demo clean
+.PHONY: all build test test-unit test-corpus lint fuzz bench-parse install demo clean probe-golden record-adverts
 .PHONY: vm-image vm-test vm-shell
 
 all: build
@@ -62,8 +62,20 @@ vm-test-e2e:
 vm-shell:
 	GO=$(GO) scripts/vm/run-tests.sh -shell $(VM_PKGS)
 
+# Re-record the HTTP_GET/SSL_GET golden files from Debian's genhash.
+probe-golden:
+	./check/testdata/probe/record.sh
+
 bench-parse: build
 	./scripts/bench-parse.sh
+
+# The health-check scheduler on 10,000 real servers at delay_loop 1: CPU per
+# simulated minute (virtual time), lateness and CPU with the real loop, and
+# the reload of that configuration. The side-by-side run with keepalived
+# needs IPVS and comes with the VM harness.
+.PHONY: bench-check
+bench-check:
+	$(GO) test -run '^$$' -bench 'Scheduler10k|Reload10k' -benchtime 3x ./check
 
 install: build
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/gokeepalived
@@ -73,6 +85,11 @@ install: build
 # servers are in IPVS, what the client sees, and the failover figures.
 demo: build
 	GO=$(GO) scripts/demo.sh
+
+# Re-record the golden VRRP captures from the installed keepalived (root,
+# tcpdump; ucarp optional).
+record-adverts:
+	vrrp/testdata/adverts/record.sh
 
 clean:
 	rm -rf bin
