@@ -368,6 +368,7 @@ type e2eOutage struct {
 func (c *e2eClient) outage(from, to time.Time) e2eOutage {
 	o := e2eOutage{servers: map[string]int{}}
 	prev, havePrev := c.lastOKBefore(from)
+	var lastFail time.Time // the end of the last failure after the last answer
 	for _, a := range c.since(from) {
 		if a.start.After(to) {
 			break
@@ -375,6 +376,7 @@ func (c *e2eClient) outage(from, to time.Time) e2eOutage {
 		o.requests++
 		if a.err != nil {
 			o.failed++
+			lastFail = a.end
 			if o.firstErr == nil {
 				o.firstErr = a.err
 			}
@@ -385,6 +387,11 @@ func (c *e2eClient) outage(from, to time.Time) e2eOutage {
 			o.longestGap, o.gapFrom, o.gapTo = a.end.Sub(prev), prev, a.end
 		}
 		prev, havePrev = a.end, true
+		lastFail = time.Time{}
+	}
+	// Failures after the last answer are a gap too, up to the last of them.
+	if havePrev && !lastFail.IsZero() && lastFail.Sub(prev) > o.longestGap {
+		o.longestGap, o.gapFrom, o.gapTo = lastFail.Sub(prev), prev, lastFail
 	}
 	return o
 }
