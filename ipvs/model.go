@@ -265,6 +265,21 @@ func (d *Destination) Key() DestKey { return DestKey{d.Addr, d.Port} }
 // service's for tunnelled destinations.
 func (d *Destination) Family() Family { return FamilyOf(d.Addr) }
 
+// normalizeTunnel clears the tunnel options that do not apply: all of
+// them when not tunnelled, the port unless gue, the checksum option for
+// ipip.
+func (d *Destination) normalizeTunnel() {
+	if d.Forward != Tunnel {
+		d.TunnelType, d.TunnelPort, d.TunnelFlags = 0, 0, 0
+	}
+	if d.TunnelType != TunnelGUE {
+		d.TunnelPort = 0
+	}
+	if d.TunnelType == TunnelIPIP {
+		d.TunnelFlags = 0
+	}
+}
+
 func (d *Destination) sameAttrs(o *Destination) bool {
 	if d.Forward != o.Forward || d.Weight != o.Weight ||
 		d.UpperThreshold != o.UpperThreshold || d.LowerThreshold != o.LowerThreshold {
@@ -362,7 +377,7 @@ type Table struct {
 
 // Normalize sorts services as ipvsadm lists them and destinations by
 // address then port, unmaps IPv4-mapped addresses, clears the kernel-owned
-// HASHED flag and tunnel fields of non-tunnelled destinations, and drops
+// HASHED flag and the tunnel options that do not apply, and drops
 // duplicate keys (the first one wins). It returns the table.
 func (t *Table) Normalize() *Table {
 	seen := make(map[ServiceKey]bool, len(t.Services))
@@ -377,9 +392,7 @@ func (t *Table) Normalize() *Table {
 		for i := range s.Dests {
 			d := &s.Dests[i]
 			d.Addr = d.Addr.Unmap()
-			if d.Forward != Tunnel {
-				d.TunnelType, d.TunnelPort, d.TunnelFlags = 0, 0, 0
-			}
+			d.normalizeTunnel()
 		}
 		slices.SortStableFunc(s.Dests, func(a, b Destination) int {
 			return cmp.Or(a.Addr.Compare(b.Addr), cmp.Compare(a.Port, b.Port))
