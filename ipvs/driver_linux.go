@@ -272,10 +272,8 @@ func (l *Linux) Apply(ctx context.Context, op Op) error {
 	default:
 		err = fmt.Errorf("unknown operation %d", op.Kind)
 	}
-	if err != nil {
-		return fmt.Errorf("ipvs: %s: %w", op, err)
-	}
-	return nil
+	// The caller names the operation; the error is the kernel's errno.
+	return err
 }
 
 // SetTimeouts sets the connection timeouts; zero fields are left as they
