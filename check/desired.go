@@ -15,7 +15,9 @@ import (
 //     expanded, the VS protocol applied) and one per fwmark entry;
 //   - service flags from ops/sh-*/mh-*/flag-N, plus PERSISTENT with the
 //     timeout, granularity and engine when persistence_timeout is set; the
-//     netmask is all ones (IPv4) or 128 (IPv6) otherwise;
+//     netmask is all ones (IPv4) or 128 (IPv6) otherwise, and always for
+//     the services of a group (keepalived ignores persistence_granularity
+//     there; checked side by side with keepalived 2.2.7);
 //   - each real server is a destination of each of its VS's services: its
 //     own port for NAT, the service's port for DR and TUN (0 for fwmark
 //     services), its forwarding method and tunnel options, thresholds, and
@@ -104,6 +106,11 @@ func virtualServer(vs *parser.VirtualServer, h Health) []*ipvs.Service {
 	dests, sorry := destinations(vs, h)
 	out := make([]*ipvs.Service, 0, len(entries))
 	for _, e := range entries {
+		if e.group {
+			// keepalived sends the default netmask for every group
+			// entry: persistence_granularity does not reach them.
+			e.svc.Netmask = ipvs.DefaultNetmask(e.svc.Family)
+		}
 		for _, d := range dests {
 			e.svc.addDest(d, e)
 		}

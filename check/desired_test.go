@@ -431,7 +431,8 @@ TCP 10.0.0.4:80 wlc
 func TestDesiredGroups(t *testing.T) {
 	// Ranges (last octet, two addresses across octets), a network with its
 	// network and broadcast addresses, a fwmark entry; NAT servers keep
-	// their port, DR servers take the entry's (0 for fwmark entries).
+	// their port, DR servers take the entry's (0 for fwmark entries);
+	// persistence_granularity does not apply to group services.
 	checkTable(t, `
 virtual_server_group web {
     10.0.0.1-3 80
@@ -443,6 +444,7 @@ virtual_server group web {
     protocol TCP
     lb_kind DR
     persistence_timeout 30
+    persistence_granularity 255.255.255.0
     real_server 10.0.1.1 8080 { }
     real_server 10.0.1.2 8080 { lvs_method NAT }
 }
