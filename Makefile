@@ -3,7 +3,7 @@ PREFIX ?= /usr/local
 BIN := bin/gokeepalived
 FUZZTIME ?= 20s
 
-.PHONY: all build test test-unit test-corpus lint fuzz bench-parse install demo clean
+.PHONY: all build test test-unit test-corpus lint fuzz bench-parse bench-ipvs install demo clean
 
 all: build
 
@@ -33,6 +33,11 @@ fuzz:
 
 bench-parse: build
 	./scripts/bench-parse.sh
+
+# IPVS reconciler at 2,300 services / 37,000 destinations: in memory on the
+# host, then against the real kernel in the test VM (scripts/bench-ipvs.sh).
+bench-ipvs:
+	GO=$(GO) ./scripts/bench-ipvs.sh
 
 install: build
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/gokeepalived

@@ -1,7 +1,9 @@
 package ipvs
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 )
 
 // OpKind is the kind of one kernel command.
@@ -109,8 +111,14 @@ func (o *Owned) Daemon(s SyncState) bool {
 }
 
 // Claim makes every entry of the table owned.
-func (o *Owned) Claim(t *Table) {
+func (o *Owned) Claim(t *Table) { o.claim(t, nil) }
+
+// claim is Claim, skipping the services in skip.
+func (o *Owned) claim(t *Table, skip map[ServiceKey]bool) {
 	for _, s := range t.Services {
+		if skip[s.ServiceKey] {
+			continue
+		}
 		ds := o.services[s.ServiceKey]
 		if ds == nil {
 			ds = make(map[DestKey]struct{}, len(s.Dests))
@@ -171,62 +179,107 @@ func (o *Owned) note(op Op) {
 // of commands for the change: no command is emitted for an entry that
 // already matches.
 func Diff(current, desired *Table, owned *Owned) []Op {
-	cur := make(map[ServiceKey]*Service, len(current.Services))
-	for _, s := range current.Services {
-		cur[s.ServiceKey] = s
-	}
-	want := make(map[ServiceKey]bool, len(desired.Services))
-	var ops, dels []Op
+	ops, _ := diffState(newState(current), desired, owned, nil)
+	return ops
+}
 
-	ops = diffDaemons(ops, current.Daemons, desired.Daemons, owned)
+// diffState is Diff against the indexed form of the current table. prev,
+// when not nil, is the desired table of a previous run that the kernel is
+// known to hold in full: services equal to their previous version are
+// skipped without looking at the kernel's state, and returned in unchanged.
+func diffState(cur *state, desired *Table, owned *Owned, prev map[ServiceKey]*Service) (ops []Op, unchanged map[ServiceKey]bool) {
+	want := make(map[ServiceKey]bool, len(desired.Services))
+	var dels []Op
+	if prev != nil {
+		unchanged = make(map[ServiceKey]bool, len(desired.Services))
+		for _, s := range desired.Services {
+			if p := prev[s.ServiceKey]; p != nil && p.sameAttrs(s) && slices.Equal(p.Dests, s.Dests) {
+				unchanged[s.ServiceKey] = true
+			}
+		}
+	}
+
+	current := make([]SyncDaemon, 0, len(cur.daemons))
+	for _, d := range cur.daemons {
+		current = append(current, d)
+	}
+	slices.SortFunc(current, func(a, b SyncDaemon) int { return cmp.Compare(a.State, b.State) })
+	ops = diffDaemons(ops, current, desired.Daemons, owned)
 
 	for _, s := range desired.Services {
 		want[s.ServiceKey] = true
-		c := cur[s.ServiceKey]
+		if unchanged[s.ServiceKey] {
+			continue
+		}
+		c := cur.services[s.ServiceKey]
 		switch {
 		case c == nil:
 			ops = append(ops, Op{Kind: OpAddService, Service: s})
-		case !c.sameAttrs(s):
+		case !c.svc.sameAttrs(s):
 			ops = append(ops, Op{Kind: OpEditService, Service: s})
 		}
 	}
 	for _, s := range desired.Services {
-		c := cur[s.ServiceKey]
-		var have map[DestKey]*Destination
-		if c != nil {
-			have = make(map[DestKey]*Destination, len(c.Dests))
-			for i := range c.Dests {
-				have[c.Dests[i].Key()] = &c.Dests[i]
-			}
+		if unchanged[s.ServiceKey] {
+			continue
 		}
-		wanted := make(map[DestKey]bool, len(s.Dests))
+		c := cur.services[s.ServiceKey]
+		matched := 0
 		for i := range s.Dests {
 			d := &s.Dests[i]
-			wanted[d.Key()] = true
-			switch h := have[d.Key()]; {
-			case h == nil:
+			var h Destination
+			found := false
+			if c != nil {
+				h, found = c.dests[d.Key()]
+			}
+			if found {
+				matched++
+			}
+			switch {
+			case !found:
 				ops = append(ops, Op{Kind: OpAddDest, Service: s, Dest: d})
 			case !h.sameAttrs(d):
 				ops = append(ops, Op{Kind: OpEditDest, Service: s, Dest: d})
 			}
 		}
-		if c == nil {
+		if c == nil || matched == len(c.dests) {
+			// Every destination in the kernel is a desired one.
 			continue
 		}
-		for i := range c.Dests {
-			d := &c.Dests[i]
-			if !wanted[d.Key()] && owned.Dest(s.ServiceKey, d.Key()) {
-				dels = append(dels, Op{Kind: OpDelDest, Service: s, Dest: d})
+		var wanted map[DestKey]bool
+		var gone []Destination
+		for k, d := range c.dests {
+			if !owned.Dest(s.ServiceKey, k) {
+				continue
 			}
+			if wanted == nil {
+				wanted = make(map[DestKey]bool, len(s.Dests))
+				for i := range s.Dests {
+					wanted[s.Dests[i].Key()] = true
+				}
+			}
+			if !wanted[k] {
+				gone = append(gone, d)
+			}
+		}
+		slices.SortFunc(gone, func(a, b Destination) int { return cmp.Or(a.Addr.Compare(b.Addr), cmp.Compare(a.Port, b.Port)) })
+		for i := range gone {
+			dels = append(dels, Op{Kind: OpDelDest, Service: s, Dest: &gone[i]})
 		}
 	}
 	ops = append(ops, dels...)
-	for _, c := range current.Services {
-		if !want[c.ServiceKey] && owned.Service(c.ServiceKey) {
-			ops = append(ops, Op{Kind: OpDelService, Service: c})
+	var delSvcs []*Service
+	for k, c := range cur.services {
+		if !want[k] && owned.Service(k) {
+			svc := c.svc
+			delSvcs = append(delSvcs, &svc)
 		}
 	}
-	return ops
+	slices.SortFunc(delSvcs, func(a, b *Service) int { return compareKeys(a.ServiceKey, b.ServiceKey) })
+	for _, s := range delSvcs {
+		ops = append(ops, Op{Kind: OpDelService, Service: s})
+	}
+	return ops, unchanged
 }
 
 func diffDaemons(ops []Op, current, desired []SyncDaemon, owned *Owned) []Op {

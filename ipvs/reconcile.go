@@ -21,6 +21,9 @@ type Reconciler struct {
 	log   *slog.Logger
 	owned *Owned
 	known *state // nil: unknown, the next run reads the kernel
+	// prev is the desired table of the last run if the kernel took all of
+	// it, by service; nil otherwise.
+	prev map[ServiceKey]*Service
 }
 
 // NewReconciler returns a reconciler over k that owns nothing yet. A nil
@@ -71,12 +74,13 @@ func (r *Report) Err() error {
 
 // Sync reads the kernel table, then applies the smallest ordered set of
 // commands that makes it hold desired (see Diff). desired is normalized in
-// place. The returned error is the reading error or the joined command
+// place and kept until the next run: the caller must not change it after
+// the call (build a new table for the next one). The returned error is the reading error or the joined command
 // failures (also in the report); commands that can go ahead do.
 func (r *Reconciler) Sync(ctx context.Context, desired *Table) (*Report, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.known = nil
+	r.known, r.prev = nil, nil
 	return r.run(ctx, desired)
 }
 
@@ -103,17 +107,25 @@ func (r *Reconciler) run(ctx context.Context, desired *Table) (*Report, error) {
 		r.known = newState(cur.Normalize())
 	}
 	desired.Normalize()
-	ops := Diff(r.known.table(), desired, r.owned)
+	ops, unchanged := diffState(r.known, desired, r.owned, r.prev)
 	r.execute(ctx, ops, rep)
-	// What is desired is ours from now on, even where nothing had to change.
-	r.owned.Claim(desired)
+	// What is desired is ours from now on, even where nothing had to
+	// change (unchanged services were claimed by an earlier run).
+	r.owned.claim(desired, unchanged)
 	rep.Elapsed = time.Since(start)
-	return rep, r.finish(ctx, rep)
+	err := r.finish(ctx, rep)
+	if r.known != nil {
+		r.prev = make(map[ServiceKey]*Service, len(desired.Services))
+		for _, s := range desired.Services {
+			r.prev[s.ServiceKey] = s
+		}
+	}
+	return rep, err
 }
 
 func (r *Reconciler) finish(ctx context.Context, rep *Report) error {
-	if rep.Drift > 0 || len(rep.Failed) > 0 {
-		r.known = nil
+	if rep.Drift > 0 || len(rep.Failed) > 0 || ctx.Err() != nil {
+		r.known, r.prev = nil, nil
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -198,6 +210,7 @@ func (r *Reconciler) apply(ctx context.Context, op Op) (done Op, drift bool, err
 func (r *Reconciler) Flush(ctx context.Context) (*Report, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.prev = nil
 	start := time.Now()
 	rep := &Report{}
 	r.execute(ctx, []Op{{Kind: OpFlush}}, rep)
@@ -220,6 +233,7 @@ func (r *Reconciler) Teardown(ctx context.Context, mode StopMode) (*Report, erro
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.prev = nil
 	start := time.Now()
 	rep := &Report{}
 	if r.known == nil {
