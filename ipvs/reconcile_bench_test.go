@@ -3,8 +3,8 @@ package ipvs_test
 import (
 	"context"
 	"net/netip"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/gokeepalived/gokeepalived/ipvs"
 	"github.com/gokeepalived/gokeepalived/ipvs/ipvstest"
