@@ -113,10 +113,10 @@ func (o *Owned) Daemon(s SyncState) bool {
 // Claim makes every entry of the table owned.
 func (o *Owned) Claim(t *Table) { o.claim(t, nil) }
 
-// claim is Claim, skipping the services in skip.
-func (o *Owned) claim(t *Table, skip map[ServiceKey]bool) {
-	for _, s := range t.Services {
-		if skip[s.ServiceKey] {
+// claim is Claim, skipping the services whose index is set in skip.
+func (o *Owned) claim(t *Table, skip []bool) {
+	for i, s := range t.Services {
+		if skip != nil && skip[i] {
 			continue
 		}
 		ds := o.services[s.ServiceKey]
@@ -179,22 +179,30 @@ func (o *Owned) note(op Op) {
 // of commands for the change: no command is emitted for an entry that
 // already matches.
 func Diff(current, desired *Table, owned *Owned) []Op {
-	ops, _ := diffState(newState(current), desired, owned, nil)
+	ops, _ := diffState(newState(current), desired, indexServices(desired), owned, nil)
 	return ops
 }
 
-// diffState is Diff against the indexed form of the current table. prev,
-// when not nil, is the desired table of a previous run that the kernel is
-// known to hold in full: services equal to their previous version are
-// skipped without looking at the kernel's state, and returned in unchanged.
-func diffState(cur *state, desired *Table, owned *Owned, prev map[ServiceKey]*Service) (ops []Op, unchanged map[ServiceKey]bool) {
-	want := make(map[ServiceKey]bool, len(desired.Services))
+func indexServices(t *Table) map[ServiceKey]*Service {
+	m := make(map[ServiceKey]*Service, len(t.Services))
+	for _, s := range t.Services {
+		m[s.ServiceKey] = s
+	}
+	return m
+}
+
+// diffState is Diff against the indexed form of the current table; want
+// indexes desired. prev, when not nil, is the desired table of a previous
+// run that the kernel is known to hold in full: services equal to their
+// previous version are skipped without looking at the kernel's state, and
+// flagged in unchanged (by position in desired).
+func diffState(cur *state, desired *Table, want map[ServiceKey]*Service, owned *Owned, prev map[ServiceKey]*Service) (ops []Op, unchanged []bool) {
 	var dels []Op
+	unchanged = make([]bool, len(desired.Services))
 	if prev != nil {
-		unchanged = make(map[ServiceKey]bool, len(desired.Services))
-		for _, s := range desired.Services {
+		for i, s := range desired.Services {
 			if p := prev[s.ServiceKey]; p != nil && p.sameAttrs(s) && slices.Equal(p.Dests, s.Dests) {
-				unchanged[s.ServiceKey] = true
+				unchanged[i] = true
 			}
 		}
 	}
@@ -206,9 +214,8 @@ func diffState(cur *state, desired *Table, owned *Owned, prev map[ServiceKey]*Se
 	slices.SortFunc(current, func(a, b SyncDaemon) int { return cmp.Compare(a.State, b.State) })
 	ops = diffDaemons(ops, current, desired.Daemons, owned)
 
-	for _, s := range desired.Services {
-		want[s.ServiceKey] = true
-		if unchanged[s.ServiceKey] {
+	for i, s := range desired.Services {
+		if unchanged[i] {
 			continue
 		}
 		c := cur.services[s.ServiceKey]
@@ -219,8 +226,8 @@ func diffState(cur *state, desired *Table, owned *Owned, prev map[ServiceKey]*Se
 			ops = append(ops, Op{Kind: OpEditService, Service: s})
 		}
 	}
-	for _, s := range desired.Services {
-		if unchanged[s.ServiceKey] {
+	for i, s := range desired.Services {
+		if unchanged[i] {
 			continue
 		}
 		c := cur.services[s.ServiceKey]
@@ -270,7 +277,7 @@ func diffState(cur *state, desired *Table, owned *Owned, prev map[ServiceKey]*Se
 	ops = append(ops, dels...)
 	var delSvcs []*Service
 	for k, c := range cur.services {
-		if !want[k] && owned.Service(k) {
+		if want[k] == nil && owned.Service(k) {
 			svc := c.svc
 			delSvcs = append(delSvcs, &svc)
 		}

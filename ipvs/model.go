@@ -380,30 +380,48 @@ type Table struct {
 // HASHED flag and the tunnel options that do not apply, and drops
 // duplicate keys (the first one wins). It returns the table.
 func (t *Table) Normalize() *Table {
-	seen := make(map[ServiceKey]bool, len(t.Services))
-	out := t.Services[:0]
-	for _, s := range t.Services {
+	// Tables built in order (as the translation and the reconciler's own
+	// state do) are only checked: one pass, no sorting.
+	ordered := true
+	for i, s := range t.Services {
 		s.Addr = s.Addr.Unmap()
-		if seen[s.ServiceKey] {
-			continue
-		}
-		seen[s.ServiceKey] = true
 		s.Flags &^= FlagHashed
-		for i := range s.Dests {
-			d := &s.Dests[i]
-			d.Addr = d.Addr.Unmap()
-			d.normalizeTunnel()
+		normalizeDests(s)
+		if i > 0 && compareKeys(t.Services[i-1].ServiceKey, s.ServiceKey) >= 0 {
+			ordered = false
 		}
-		slices.SortStableFunc(s.Dests, func(a, b Destination) int {
-			return cmp.Or(a.Addr.Compare(b.Addr), cmp.Compare(a.Port, b.Port))
-		})
-		s.Dests = slices.CompactFunc(s.Dests, func(a, b Destination) bool { return a.Key() == b.Key() })
-		out = append(out, s)
 	}
-	clear(t.Services[len(out):])
-	t.Services = out
-	slices.SortFunc(t.Services, func(a, b *Service) int { return compareKeys(a.ServiceKey, b.ServiceKey) })
+	if ordered {
+		return t
+	}
+	slices.SortStableFunc(t.Services, func(a, b *Service) int { return compareKeys(a.ServiceKey, b.ServiceKey) })
+	n := len(t.Services)
+	t.Services = slices.CompactFunc(t.Services, func(a, b *Service) bool { return a.ServiceKey == b.ServiceKey })
+	clear(t.Services[len(t.Services):n])
 	return t
+}
+
+func compareDests(a, b *Destination) int {
+	return cmp.Or(a.Addr.Compare(b.Addr), cmp.Compare(a.Port, b.Port))
+}
+
+// normalizeDests puts a service's destinations in order, the first of
+// duplicates kept.
+func normalizeDests(s *Service) {
+	ordered := true
+	for i := range s.Dests {
+		d := &s.Dests[i]
+		d.Addr = d.Addr.Unmap()
+		d.normalizeTunnel()
+		if i > 0 && compareDests(&s.Dests[i-1], d) >= 0 {
+			ordered = false
+		}
+	}
+	if ordered {
+		return
+	}
+	slices.SortStableFunc(s.Dests, func(a, b Destination) int { return compareDests(&a, &b) })
+	s.Dests = slices.CompactFunc(s.Dests, func(a, b Destination) bool { return a.Key() == b.Key() })
 }
 
 // Service finds a service by key.

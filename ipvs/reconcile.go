@@ -107,7 +107,8 @@ func (r *Reconciler) run(ctx context.Context, desired *Table) (*Report, error) {
 		r.known = newState(cur.Normalize())
 	}
 	desired.Normalize()
-	ops, unchanged := diffState(r.known, desired, r.owned, r.prev)
+	index := indexServices(desired)
+	ops, unchanged := diffState(r.known, desired, index, r.owned, r.prev)
 	r.execute(ctx, ops, rep)
 	// What is desired is ours from now on, even where nothing had to
 	// change (unchanged services were claimed by an earlier run).
@@ -115,10 +116,7 @@ func (r *Reconciler) run(ctx context.Context, desired *Table) (*Report, error) {
 	rep.Elapsed = time.Since(start)
 	err := r.finish(ctx, rep)
 	if r.known != nil {
-		r.prev = make(map[ServiceKey]*Service, len(desired.Services))
-		for _, s := range desired.Services {
-			r.prev[s.ServiceKey] = s
-		}
+		r.prev = index
 	}
 	return rep, err
 }
