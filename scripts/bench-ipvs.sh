@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 GO=${GO:-go}
 
 echo "== reconciler with the in-memory kernel (host, $(nproc) CPUs)"
-"$GO" test -run '^$' -bench 'Scale$' -benchtime 20x ./ipvs/ | grep -E '^(Benchmark|cpu:)'
+"$GO" test -run '^$' -bench 'Scale$' -benchtime 200x ./ipvs/ | grep -E '^(Benchmark|cpu:)'
 
 echo "== real IPVS kernel in the test VM"
 if [ ! -x scripts/vm/run-tests.sh ]; then
