@@ -30,6 +30,12 @@ type Linux struct {
 	counts Counts
 }
 
+// replyTimeout bounds the wait for one answer. Stopping a sync daemon
+// waits for its kernel thread to end; on Debian's 6.1 kernel a daemon
+// stopped a few milliseconds after it was started sometimes never answers
+// (seen in the test VM), and the command then fails with EAGAIN.
+const replyTimeout = 30 * time.Second
+
 var (
 	_ Kernel  = (*Linux)(nil)
 	_ Counter = (*Linux)(nil)
@@ -51,7 +57,7 @@ func Open(nsPath string) (*Linux, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ipvs: generic netlink socket: %w", err)
 	}
-	tv := unix.NsecToTimeval((10 * time.Second).Nanoseconds())
+	tv := unix.NsecToTimeval(replyTimeout.Nanoseconds())
 	if err := sock.SetReceiveTimeout(&tv); err != nil {
 		sock.Close()
 		return nil, fmt.Errorf("ipvs: socket timeout: %w", err)
