@@ -204,6 +204,26 @@ func (r *Reconciler) apply(ctx context.Context, op Op) (done Op, drift bool, err
 	return again, true, nil
 }
 
+// Start is a daemon's first run: with FlushAtStart (lvs_flush) the whole
+// kernel table is flushed first, then the table is synced. The reports of
+// both steps are merged.
+func (r *Reconciler) Start(ctx context.Context, c *Config) (*Report, error) {
+	start := time.Now()
+	var flushed *Report
+	if c.FlushAtStart {
+		var err error
+		if flushed, err = r.Flush(ctx); err != nil {
+			return flushed, err
+		}
+	}
+	rep, err := r.Sync(ctx, &c.Table)
+	if flushed != nil {
+		rep.Ops = append(flushed.Ops, rep.Ops...)
+	}
+	rep.Elapsed = time.Since(start)
+	return rep, err
+}
+
 // Flush empties the whole kernel table, ours or not (lvs_flush).
 func (r *Reconciler) Flush(ctx context.Context) (*Report, error) {
 	r.mu.Lock()
