@@ -131,50 +131,76 @@ func (r *Reconciler) finish(ctx context.Context, rep *Report) error {
 	return rep.Err()
 }
 
+// batchMin is the plan size from which a kernel that can batch gets the
+// commands in batches of batchSize; smaller plans (a reload's few changes)
+// go one command at a time.
+const (
+	batchMin  = 16
+	batchSize = 128
+)
+
 // execute applies ops in order. Destination commands for a service that
-// could not be created are not attempted.
+// could not be created are not attempted (or, in a batch, are reported
+// failed without a retry).
 func (r *Reconciler) execute(ctx context.Context, ops []Op, rep *Report) {
+	b, batching := r.k.(Batcher)
+	batching = batching && len(ops) >= batchMin
 	var failedSvc map[ServiceKey]bool
-	for _, op := range ops {
+	for len(ops) > 0 {
 		if ctx.Err() != nil {
 			return
 		}
-		if op.Dest != nil && failedSvc[op.Service.ServiceKey] {
-			rep.Failed = append(rep.Failed, OpError{op, errors.New("service was not created")})
-			continue
+		chunk := ops[:1]
+		var errs []error
+		if batching {
+			chunk = ops[:min(len(ops), batchSize)]
+			errs = b.ApplyBatch(ctx, chunk)
 		}
-		done, drift, err := r.apply(ctx, op)
-		if drift {
-			rep.Drift++
-		}
-		if err != nil {
-			r.log.Error(fmt.Sprintf("IPVS cmd %s error: %v", op, err))
-			rep.Failed = append(rep.Failed, OpError{op, err})
-			if op.Kind == OpAddService {
-				if failedSvc == nil {
-					failedSvc = map[ServiceKey]bool{}
+		ops = ops[len(chunk):]
+		for i, op := range chunk {
+			if op.Dest != nil && failedSvc[op.Service.ServiceKey] {
+				rep.Failed = append(rep.Failed, OpError{op, errors.New("service was not created")})
+				continue
+			}
+			var first error
+			if batching {
+				first = errs[i]
+			} else {
+				first = r.k.Apply(ctx, op)
+			}
+			done, drift, err := r.recover(ctx, op, first)
+			if drift {
+				rep.Drift++
+			}
+			if err != nil {
+				r.log.Error(fmt.Sprintf("IPVS cmd %s error: %v", op, err))
+				rep.Failed = append(rep.Failed, OpError{op, err})
+				if op.Kind == OpAddService {
+					if failedSvc == nil {
+						failedSvc = map[ServiceKey]bool{}
+					}
+					failedSvc[op.Service.ServiceKey] = true
 				}
-				failedSvc[op.Service.ServiceKey] = true
+				continue
 			}
-			continue
-		}
-		if done.Kind != 0 {
-			r.log.Debug("IPVS " + done.String())
-			rep.Ops = append(rep.Ops, done)
-			if r.known != nil {
-				r.known.apply(done)
+			if done.Kind != 0 {
+				r.log.Debug("IPVS " + done.String())
+				rep.Ops = append(rep.Ops, done)
+				if r.known != nil {
+					r.known.apply(done)
+				}
+				r.owned.note(done)
 			}
-			r.owned.note(done)
 		}
 	}
 }
 
-// apply runs one command and corrects drift the way keepalived tolerates it,
-// but converging: an add that finds the entry becomes an edit, an edit that
-// misses it becomes an add, a delete of something already gone is done.
-// It returns the command that succeeded (Kind 0 when nothing was needed).
-func (r *Reconciler) apply(ctx context.Context, op Op) (done Op, drift bool, err error) {
-	err = r.k.Apply(ctx, op)
+// recover takes the kernel's answer err to op and corrects drift the way
+// keepalived tolerates it, but converging: an add that finds the entry
+// becomes an edit, an edit that misses it becomes an add, a delete of
+// something already gone is done. It returns the command that succeeded
+// (Kind 0 when nothing was needed).
+func (r *Reconciler) recover(ctx context.Context, op Op, err error) (done Op, drift bool, _ error) {
 	if err == nil {
 		return op, false, nil
 	}
@@ -191,8 +217,7 @@ func (r *Reconciler) apply(ctx context.Context, op Op) (done Op, drift bool, err
 	case op.Kind == OpDelDest && isErrno(err, errNoEntry),
 		op.Kind == OpDelService && isErrno(err, errNoService),
 		op.Kind == OpStopDaemon && isErrno(err, errNoService):
-		done = op // already in the state we wanted
-		return done, true, nil
+		return op, true, nil // already in the state we wanted
 	default:
 		return Op{}, false, err
 	}

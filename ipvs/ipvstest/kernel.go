@@ -31,8 +31,21 @@ type Kernel struct {
 	Fail func(ipvs.Op) error
 }
 
-var _ ipvs.Kernel = (*Kernel)(nil)
-var _ ipvs.Counter = (*Kernel)(nil)
+var (
+	_ ipvs.Kernel  = (*Kernel)(nil)
+	_ ipvs.Counter = (*Kernel)(nil)
+	_ ipvs.Batcher = (*Kernel)(nil)
+)
+
+// ApplyBatch performs the commands in order, as the kernel does with the
+// messages of one batch.
+func (k *Kernel) ApplyBatch(ctx context.Context, ops []ipvs.Op) []error {
+	errs := make([]error, len(ops))
+	for i, op := range ops {
+		errs[i] = k.Apply(ctx, op)
+	}
+	return errs
+}
 
 // Counts returns the requests made so far: a Dump counts one request for
 // the service list, one per service for its destinations and one for the
