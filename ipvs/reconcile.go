@@ -75,8 +75,9 @@ func (r *Report) Err() error {
 // Sync reads the kernel table, then applies the smallest ordered set of
 // commands that makes it hold desired (see Diff). desired is normalized in
 // place and kept until the next run: the caller must not change it after
-// the call (build a new table for the next one). The returned error is the reading error or the joined command
-// failures (also in the report); commands that can go ahead do.
+// the call (build a new table for the next one). The returned error is the
+// reading error or the joined command failures (also in the report);
+// commands that can go ahead do.
 func (r *Reconciler) Sync(ctx context.Context, desired *Table) (*Report, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -88,7 +89,9 @@ func (r *Reconciler) Sync(ctx context.Context, desired *Table) (*Report, error) 
 // knows the table: it diffs against the state its previous run left. When a
 // command finds the kernel different from that state (someone else changed
 // our entries), the command is corrected on the spot and the next run reads
-// the kernel again.
+// the kernel again; changes nobody's command runs into stay unseen until
+// the next Sync. Services equal to their version of the previous run are
+// not compared again. desired is kept, as with Sync.
 func (r *Reconciler) Update(ctx context.Context, desired *Table) (*Report, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
