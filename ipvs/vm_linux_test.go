@@ -392,3 +392,8 @@ func TestVMTimeouts(t *testing.T) {
 		t.Errorf("read back %+v %v", got, err)
 	}
 }
+
+func TestVMKernelContract(t *testing.T) {
+	_, k := vmNS(t)
+	kernelContract(t, k)
+}

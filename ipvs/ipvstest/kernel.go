@@ -160,14 +160,15 @@ func (k *Kernel) Apply(ctx context.Context, op ipvs.Op) error {
 	j := slices.IndexFunc(svc.Dests, func(x ipvs.Destination) bool { return x.Key() == d.Key() })
 	switch op.Kind {
 	case ipvs.OpAddDest, ipvs.OpEditDest:
+		// Like the kernel, values are checked before the lookup.
+		if err := checkDest(svc, &d); err != nil {
+			return err
+		}
 		if op.Kind == ipvs.OpAddDest && j >= 0 {
 			return syscall.EEXIST
 		}
 		if op.Kind == ipvs.OpEditDest && j < 0 {
 			return syscall.ENOENT
-		}
-		if err := checkDest(svc, &d); err != nil {
-			return err
 		}
 		if d.Forward != ipvs.Tunnel {
 			d.TunnelType, d.TunnelPort, d.TunnelFlags = 0, 0, 0
