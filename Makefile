@@ -13,11 +13,11 @@ build:
 
 # Everything CI runs: lint, unit tests with the race detector, the corpus
 # differential test (root + keepalived; skipped with the reason otherwise),
-# and a short fuzz run.
+# the tests that need the IPVS VM (named TestVM*/TestE2E*; the others already
+# ran on the host), and a short fuzz run.
 test: lint
 	$(GO) test -race -count=1 ./...
-	@$(MAKE) --no-print-directory vm-test VM_OPTIONAL=1
-	@$(MAKE) --no-print-directory vm-test-e2e VM_OPTIONAL=1
+	@$(MAKE) --no-print-directory vm-test VM_OPTIONAL=1 VM_RUN='^Test(VM|E2E)' VM_PKGS='$(VM_PKGS) ./cmd/gokeepalived'
 	$(MAKE) fuzz FUZZTIME=10s
 
 lint:
@@ -52,12 +52,11 @@ vm-image:
 vm-test:
 	GO=$(GO) VM_OPTIONAL=$(VM_OPTIONAL) scripts/vm/run-tests.sh $(if $(VM_RUN),-run '$(VM_RUN)') $(VM_PKGS)
 
-# The end-to-end LVS-DR cluster test (cmd/gokeepalived/e2e_vm_test.go) and
-# dr-realserver's tests in the VM; only those of package main (-run), since
-# its other tests need the repository or the Go toolchain.
+# Only the end-to-end LVS-DR cluster test (cmd/gokeepalived/e2e_vm_test.go):
+# keepalived, gokeepalived and mixed directors.
 .PHONY: vm-test-e2e
 vm-test-e2e:
-	GO=$(GO) VM_OPTIONAL=$(VM_OPTIONAL) scripts/vm/run-tests.sh -run '^(TestE2E|TestDR)' ./cmd/gokeepalived
+	GO=$(GO) VM_OPTIONAL=$(VM_OPTIONAL) scripts/vm/run-tests.sh -run '^TestE2ECluster' ./cmd/gokeepalived
 
 vm-shell:
 	GO=$(GO) scripts/vm/run-tests.sh -shell $(VM_PKGS)
