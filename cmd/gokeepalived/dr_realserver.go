@@ -284,7 +284,7 @@ func drApply(sys drSystem, acts []drAction, st *drState, out io.Writer) error {
 // drStatus reports the VIPs and sysctls; ready says whether the host is set
 // up as a real server for all of vips.
 func drStatus(vips []netip.Prefix, st drState, obs drObserved, out io.Writer) (ready bool) {
-	ready = true
+	ready = len(vips) > 0
 	v4 := false
 	for _, p := range vips {
 		v4 = v4 || p.Addr().Is4()
@@ -365,12 +365,13 @@ func (s drStateStore) save(st drState) error {
 }
 
 func drUsage(w io.Writer) {
-	fmt.Fprint(w, `Usage: gokeepalived dr-realserver start|stop|status --vip ADDR [--vip ADDR...] [--state FILE]
+	fmt.Fprint(w, `Usage: gokeepalived dr-realserver start|stop|status [--vip ADDR[,ADDR...]]... [--state FILE]
   start   put each VIP on lo as a host address and, for IPv4, set
           net.ipv4.conf.{all,lo}.arp_ignore=1 and arp_announce=2
   stop    remove the VIPs start added and, once no IPv4 VIP is left, put back
           the sysctl values start replaced
   status  show the VIPs and sysctls; exit 0 when the host is ready, 3 if not
+  stop and status without --vip act on the VIPs start recorded
   --state FILE  where start records what it changed
                 (default `+drDefaultStateFile+`; one per network namespace)
 `)
@@ -419,8 +420,8 @@ func drRealServerRun(args []string, stdout, stderr io.Writer, newSys func() (drS
 		drUsage(stderr)
 		return exitUsage
 	}
-	if len(vipArgs) == 0 {
-		fmt.Fprintln(stderr, "dr-realserver: --vip ADDR is required")
+	if len(vipArgs) == 0 && action == "start" {
+		fmt.Fprintln(stderr, "dr-realserver: start needs --vip ADDR")
 		return exitUsage
 	}
 	var vips []netip.Prefix
@@ -444,6 +445,21 @@ func drRealServerRun(args []string, stdout, stderr io.Writer, newSys func() (drS
 	if err != nil {
 		fmt.Fprintf(stderr, "dr-realserver: %v\n", err)
 		return 1
+	}
+	if len(vips) == 0 {
+		// stop and status without --vip: the VIPs start added.
+		for _, v := range st.VIPs {
+			if p, err := netip.ParsePrefix(v); err == nil {
+				vips = append(vips, p)
+			}
+		}
+		if len(vips) == 0 && len(st.Sysctls) == 0 {
+			fmt.Fprintf(stdout, "no VIP recorded in %s (give --vip ADDR)\n", stateFile)
+			if action == "status" {
+				return drStatusNotReady
+			}
+			return 0
+		}
 	}
 	obs, err := drObserve(sys)
 	if err != nil {

@@ -225,7 +225,7 @@ func TestDRCommandLine(t *testing.T) {
 		code int
 		err  string
 	}{
-		{[]string{"start"}, exitUsage, "--vip ADDR is required"},
+		{[]string{"start"}, exitUsage, "start needs --vip ADDR"},
 		{[]string{"reload", "--vip", "10.0.0.1"}, exitUsage, "Usage"},
 		{[]string{"start", "--vip", "10.0.0.0/24"}, exitUsage, "host address"},
 		{[]string{"start", "--vip", "bogus"}, exitUsage, "not an IP address"},
@@ -243,5 +243,28 @@ func TestDRCommandLine(t *testing.T) {
 	}
 	if code, _, _ := runCLI("dr-realserver", "--help"); code != 0 {
 		t.Error("gokeepalived dr-realserver --help")
+	}
+}
+
+func TestDRStopAndStatusWithoutVIPUseTheRecord(t *testing.T) {
+	sys := newFakeDRSystem()
+	state := filepath.Join(t.TempDir(), "dr.json")
+	if code, out, _ := runDR(t, sys, state, "status"); code != drStatusNotReady || !strings.Contains(out, "no VIP recorded") {
+		t.Errorf("status before start = %d:\n%s", code, out)
+	}
+	if code, _, e := runDR(t, sys, state, "start", "--vip", "10.0.0.1,10.0.0.2"); code != 0 {
+		t.Fatalf("start: %s", e)
+	}
+	if code, out, _ := runDR(t, sys, state, "status"); code != 0 || !strings.Contains(out, "VIP 10.0.0.2/32: on lo") {
+		t.Errorf("status = %d:\n%s", code, out)
+	}
+	if code, _, e := runDR(t, sys, state, "stop"); code != 0 {
+		t.Fatalf("stop: %s", e)
+	}
+	if len(sys.lo) != 2 || sys.sysctls["net/ipv4/conf/all/arp_ignore"] != "0" {
+		t.Errorf("after stop: lo %v sysctls %v", sys.lo, sys.sysctls)
+	}
+	if code, out, _ := runDR(t, sys, state, "stop"); code != 0 || !strings.Contains(out, "no VIP recorded") {
+		t.Errorf("second stop = %d:\n%s", code, out)
 	}
 }
