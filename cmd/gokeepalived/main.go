@@ -22,9 +22,6 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// signalNumbers answers --signum as keepalived 2.2.7 on Linux/glibc does.
-var signalNumbers = map[string]int{"STOP": 15, "RELOAD": 1, "DATA": 10, "STATS": 12, "STATS_CLEAR": 63, "JSON": 36}
-
 func run(args []string, stdout, stderr io.Writer) int {
 	cl := parseCommandLine(args, keepalivedOptions)
 	if len(cl.problems) > 0 {
