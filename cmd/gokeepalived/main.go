@@ -53,8 +53,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case cl.has("config-test"):
 		return configTest(cl, stdout, stderr)
 	}
-	fmt.Fprintln(stderr, "gokeepalived: the daemon is not built yet; this version only checks configurations (-t)")
-	return exitUsage
+	return runDaemon(cl, args, stderr)
 }
 
 func configTest(cl *commandLine, stdout, stderr io.Writer) int {
