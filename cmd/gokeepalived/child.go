@@ -87,6 +87,7 @@ func runChildWith(d daemonSettings, role string, stderr io.Writer, factory engin
 		log.Error(fmt.Sprintf("%s: %v", kind.Ident, err))
 		return exitFatal
 	}
+	reportReady()
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, sigJSON, sigStatsClear)
 	defer signal.Stop(sigs)

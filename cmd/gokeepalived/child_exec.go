@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"syscall"
 )
 
@@ -15,7 +16,23 @@ const childRoleEnv = "GOKEEPALIVED_CHILD"
 
 // execChild is a child started by re-executing our own binary.
 type execChild struct {
-	cmd *exec.Cmd
+	cmd   *exec.Cmd
+	ready chan struct{}
+}
+
+// readyFDEnv names the descriptor on which a child reports that it has
+// read its configuration, by closing it after writing one byte.
+const readyFDEnv = "GOKEEPALIVED_READY_FD"
+
+// reportReady tells the parent, if there is one, that this child is ready.
+func reportReady() {
+	fd, err := strconv.Atoi(os.Getenv(readyFDEnv))
+	if err != nil || fd < 3 {
+		return
+	}
+	f := os.NewFile(uintptr(fd), "ready")
+	_, _ = f.Write([]byte{1})
+	f.Close()
 }
 
 // execLauncher returns a launcher that runs self with the parent's
@@ -23,18 +40,34 @@ type execChild struct {
 // when the parent dies, as keepalived's do (PR_SET_PDEATHSIG).
 func execLauncher(self string, args []string) childLauncher {
 	return func(k childKind) (childProcess, error) {
-		cmd := exec.Command(self, args...)
-		cmd.Env = append(os.Environ(), childRoleEnv+"="+k.Role)
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, os.Stdout, os.Stderr
-		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
-		if err := cmd.Start(); err != nil {
+		r, w, err := os.Pipe()
+		if err != nil {
 			return nil, fmt.Errorf("start %s child: %w", k.Role, err)
 		}
-		return &execChild{cmd}, nil
+		defer w.Close()
+		cmd := exec.Command(self, args...)
+		cmd.Env = append(os.Environ(), childRoleEnv+"="+k.Role, readyFDEnv+"=3")
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, os.Stdout, os.Stderr
+		cmd.ExtraFiles = []*os.File{w}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+		if err := cmd.Start(); err != nil {
+			r.Close()
+			return nil, fmt.Errorf("start %s child: %w", k.Role, err)
+		}
+		c := &execChild{cmd: cmd, ready: make(chan struct{})}
+		go func() {
+			defer r.Close()
+			var b [1]byte
+			if n, _ := r.Read(b[:]); n == 1 {
+				close(c.ready)
+			}
+		}()
+		return c, nil
 	}
 }
 
 func (c *execChild) Pid() int                 { return c.cmd.Process.Pid }
+func (c *execChild) Ready() <-chan struct{}   { return c.ready }
 func (c *execChild) Signal(s os.Signal) error { return c.cmd.Process.Signal(s) }
 
 func (c *execChild) Wait() childExit {

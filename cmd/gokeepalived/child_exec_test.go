@@ -15,6 +15,9 @@ func TestMain(m *testing.M) {
 		os.Exit(m.Run())
 	case "exit3":
 		os.Exit(3)
+	case "ready":
+		reportReady()
+		os.Exit(0)
 	case "sleep":
 		time.Sleep(time.Minute)
 		os.Exit(0)
@@ -35,6 +38,12 @@ func TestExecLauncherReportsExit(t *testing.T) {
 	if got := p.Wait(); got != (childExit{Status: 3}) {
 		t.Errorf("exit = %+v, want status 3", got)
 	}
+	p, err = launch(childKind{Role: "ready"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-p.Ready()
+	p.Wait()
 	p, err = launch(childKind{Role: "sleep"})
 	if err != nil {
 		t.Fatal(err)

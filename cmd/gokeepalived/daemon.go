@@ -223,6 +223,9 @@ func runDaemon(cl *commandLine, args []string, stderr io.Writer) int {
 		log:         log,
 		dontRespawn: d.DontRespawn,
 		childWait:   time.Duration(cfg.Root.ChildWaitTime) * time.Microsecond,
+		onReady: func() {
+			_ = notifySystemd(fmt.Sprintf("READY=1\nMAINPID=%d", os.Getpid()))
+		},
 	}
 	status := s.run(context.Background(), sigs)
 	log.Info("Stopped " + version)

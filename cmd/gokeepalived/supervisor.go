@@ -45,6 +45,8 @@ type childProcess interface {
 	Pid() int
 	Signal(os.Signal) error
 	Wait() childExit
+	// Ready is closed when the child has read its configuration.
+	Ready() <-chan struct{}
 }
 
 // childLauncher starts a child of the given kind.
@@ -139,6 +141,9 @@ type supervisor struct {
 	// childWait is how long children get to stop before SIGKILL
 	// (keepalived's child_wait_time, default 5 s).
 	childWait time.Duration
+	// onReady runs once every child first started has read its
+	// configuration (systemd's READY=1).
+	onReady func()
 }
 
 type supervisedChild struct {
@@ -146,6 +151,13 @@ type supervisedChild struct {
 	proc    childProcess
 	started time.Time
 	backoff respawnBackoff
+	// readySeen is set once the child first reported ready.
+	readySeen bool
+}
+
+type readyEvent struct {
+	child *supervisedChild
+	proc  childProcess
 }
 
 type exitEvent struct {
@@ -167,7 +179,12 @@ func forwardedTo(sig os.Signal, kind childKind) bool {
 // run supervises until a stop signal or a permanent child failure and
 // returns the parent's exit status.
 func (s *supervisor) run(ctx context.Context, signals <-chan os.Signal) int {
+	// Cancelled on return, so that no helper goroutine outlives the loop.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	exits := make(chan exitEvent)
+	readies := make(chan readyEvent)
+	waitingReady := len(s.kinds)
 	// One pending restart per child at most, so a timer never blocks.
 	restarts := make(chan *supervisedChild, len(s.kinds))
 	children := make([]*supervisedChild, 0, len(s.kinds))
@@ -182,6 +199,13 @@ func (s *supervisor) run(ctx context.Context, signals <-chan os.Signal) int {
 		live++
 		s.log.Info(fmt.Sprintf("Starting %s child process, pid=%d", c.kind.Short, p.Pid()))
 		go func() { exits <- exitEvent{c, p, p.Wait()} }()
+		go func() {
+			select {
+			case <-p.Ready():
+				readies <- readyEvent{c, p}
+			case <-ctx.Done():
+			}
+		}()
 		return true
 	}
 	for _, k := range s.kinds {
@@ -230,6 +254,17 @@ func (s *supervisor) run(ctx context.Context, signals <-chan os.Signal) int {
 				if c.proc != nil {
 					s.log.Info(fmt.Sprintf("%s process failed to die - forcing termination", c.kind.Ident))
 					_ = c.proc.Signal(syscall.SIGKILL)
+				}
+			}
+		case ev := <-readies:
+			if ev.child.readySeen || stopping {
+				continue
+			}
+			ev.child.readySeen = true
+			if waitingReady--; waitingReady == 0 {
+				s.log.Info("Startup complete")
+				if s.onReady != nil {
+					s.onReady()
 				}
 			}
 		case c := <-restarts:

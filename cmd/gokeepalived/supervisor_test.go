@@ -83,6 +83,11 @@ func (f *fakeChild) Signal(s os.Signal) error {
 	return nil
 }
 func (f *fakeChild) Wait() childExit { return <-f.exit }
+func (f *fakeChild) Ready() <-chan struct{} {
+	ch := make(chan struct{})
+	close(ch)
+	return ch
+}
 func (f *fakeChild) got() []os.Signal {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -201,6 +206,7 @@ func TestSupervisorRespawnsWithBackoff(t *testing.T) {
 			"Starting Healthcheck child process, pid=102",
 			"VRRP child process(101) died: Respawning",
 			"Restart of VRRP process delayed 1 seconds to limit respawn rate",
+			"Startup complete",
 		} {
 			if !strings.Contains(r.log(), want) {
 				t.Errorf("log lacks %q:\n%s", want, r.log())
