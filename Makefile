@@ -1,9 +1,10 @@
 GO ?= go
 PREFIX ?= /usr/local
+UNITDIR ?= /etc/systemd/system
 BIN := bin/gokeepalived
 FUZZTIME ?= 20s
 
-.PHONY: all build test test-unit test-corpus lint fuzz bench-parse install demo clean
+.PHONY: all build test test-unit test-corpus lint fuzz bench-parse install install-dropin demo clean
 
 all: build
 
@@ -34,8 +35,21 @@ fuzz:
 bench-parse: build
 	./scripts/bench-parse.sh
 
+# The binary as gokeepalived, with a systemd unit of that name.
 install: build
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/gokeepalived
+	install -d $(DESTDIR)$(UNITDIR)
+	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|' -e 's|@NAME@|gokeepalived|' scripts/gokeepalived.service \
+	  > $(DESTDIR)$(UNITDIR)/gokeepalived.service
+
+# The binary in keepalived's place. dpkg-divert keeps Debian's binary as
+# /usr/sbin/keepalived.distrib so that package upgrades do not overwrite
+# ours; Debian's keepalived.service then starts gokeepalived unchanged.
+install-dropin: build
+	@if [ -z "$(DESTDIR)" ] && command -v dpkg-divert >/dev/null; then \
+	  dpkg-divert --local --rename --divert /usr/sbin/keepalived.distrib --add /usr/sbin/keepalived; \
+	fi
+	install -D -m 0755 $(BIN) $(DESTDIR)/usr/sbin/keepalived
 
 # Until the daemon exists, the demo is the linter on the classic
 # two-director LVS-DR example.
