@@ -44,7 +44,10 @@ func (e *ProbeError) Error() string {
 func (e *ProbeError) Unwrap() error { return e.Err }
 
 // ProbeEnv is what probes need from their surroundings. The zero value
-// works: real sockets, the real clock, scripts run with os/exec, no log.
+// works: real sockets, scripts run with os/exec, no log. Probes wait on
+// socket deadlines and timers of the real clock: each attempt is one short
+// exchange bounded by connect_timeout, so the scheduler's virtual time does
+// not reach inside it.
 type ProbeEnv struct {
 	// Logger receives the lines keepalived logs from inside a checker
 	// regardless of the scheduler (content-length mismatch, unexpected
@@ -60,8 +63,6 @@ type ProbeEnv struct {
 	SSL *parser.SSLContext
 	// DNSID returns the query id of a DNS_CHECK attempt; nil means random.
 	DNSID func() uint16
-	// Now is the clock used for read deadlines; nil means time.Now.
-	Now func() time.Time
 }
 
 func (env *ProbeEnv) logger() *slog.Logger {
@@ -69,13 +70,6 @@ func (env *ProbeEnv) logger() *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return env.Logger
-}
-
-func (env *ProbeEnv) now() time.Time {
-	if env.Now == nil {
-		return time.Now()
-	}
-	return env.Now()
 }
 
 // NewProbe builds the probe for one checker block of rs (a real server of
