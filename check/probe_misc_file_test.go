@@ -183,7 +183,7 @@ func TestMiscRunsAsUser(t *testing.T) {
 	dir := t.TempDir()
 	os.Chmod(dir, 0o777)
 	out := filepath.Join(dir, "uid")
-	path := writeScript(t, fmt.Sprintf("id -u > %s", out))
+	path := writeScript(t, fmt.Sprintf("echo $(id -u) $(id -G) > %s", out))
 	// The test's temporary directories are private to root.
 	for _, d := range []string{filepath.Dir(path), filepath.Dir(filepath.Dir(path))} {
 		os.Chmod(d, 0o755)
@@ -195,8 +195,8 @@ func TestMiscRunsAsUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.TrimSpace(string(b)) != u.Uid {
-		t.Errorf("ran as uid %s, want nobody's %s", b, u.Uid)
+	if want := u.Uid + " " + u.Gid; strings.TrimSpace(string(b)) != want {
+		t.Errorf("ran as uid and groups %q, want nobody's %q", strings.TrimSpace(string(b)), want)
 	}
 }
 
