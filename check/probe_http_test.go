@@ -263,6 +263,15 @@ func TestHTTPConnectFailures(t *testing.T) {
 		p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", srv.port(), "SSL_GET {\nconnect_timeout 1\nurl {\npath /\n}\n}")
 		wantFail(t, p.Check(testCtx(t)), "SSL handshake/communication error connecting to", "")
 	})
+	t.Run("TLS handshake never answered", func(t *testing.T) {
+		srv := startTCPServer(t, "tcp4", "127.0.0.1:0", func(c net.Conn, s *tcpServer) { io.Copy(io.Discard, c) })
+		p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", srv.port(), "SSL_GET {\nconnect_timeout 0.05\nurl {\npath /\n}\n}")
+		start := time.Now()
+		wantFail(t, p.Check(testCtx(t)), "Timeout connecting", "")
+		if el := time.Since(start); el > time.Second {
+			t.Errorf("took %v", el)
+		}
+	})
 	t.Run("TLS server silent after handshake", func(t *testing.T) {
 		cert := testCert(t)
 		srv := startTCPServer(t, "tcp4", "127.0.0.1:0", func(c net.Conn, s *tcpServer) {
