@@ -75,6 +75,16 @@ func (env *ProbeEnv) logger() *slog.Logger {
 // NewProbe builds the probe for one checker block of rs (a real server of
 // vs). The checker's defaults must already be resolved, as parser.Load
 // leaves them.
+//
+// The probe is bound to rs: its log lines name rs and vs, and the weights
+// it reports (MISC_CHECK misc_dynamic, FILE_CHECK) are rs's configured
+// weight plus the checker's contribution. A caller that lets one probe
+// serve several real servers must take the contribution as Outcome.Weight
+// minus rs.Weight, not minus each server's own weight.
+//
+// Errors: ErrUnsupported (BFD_CHECK), ErrDisabled (a MISC_CHECK script
+// keepalived would not run), or a configuration it cannot use (an SSL key
+// that does not load, a regex RE2 cannot compile).
 func NewProbe(c *parser.Checker, vs *parser.VirtualServer, rs *parser.RealServer, env ProbeEnv) (Probe, error) {
 	id := probeIdentity{rs: probeRSName(rs, vs), vs: vs.String()}
 	switch c.Type {
