@@ -211,3 +211,44 @@ func TestUDPBindFailureCounts(t *testing.T) {
 		t.Errorf("outcome %+v, want a counted failure", o)
 	}
 }
+
+// TestIPv6 runs the UDP-based and TCP checkers against ::1.
+func TestIPv6(t *testing.T) {
+	pc, err := net.ListenPacket("udp6", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	go func() {
+		buf := make([]byte, 512)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			r := dnsAnswer(buf[:n], 0x8180)
+			pc.WriteTo(r, from)
+		}
+	}()
+	t.Cleanup(func() { pc.Close() })
+	port := pc.LocalAddr().(*net.UDPAddr).Port
+	ctx := testCtx(t)
+	wantOK(t, newTestProbe(t, ProbeEnv{}, "::1", port, "DNS_CHECK {\nconnect_timeout 1\n}").Check(ctx))
+	wantOK(t, newTestProbe(t, ProbeEnv{}, "::1", port, "UDP_CHECK {\nrequire_reply\nconnect_timeout 1\n}").Check(ctx))
+
+	srv := startTCPServer(t, "tcp6", "[::1]:0", func(net.Conn, *tcpServer) {})
+	wantOK(t, newTestProbe(t, ProbeEnv{}, "::1", srv.port(), "TCP_CHECK {\nconnect_timeout 1\n}").Check(ctx))
+
+	// ICMPv6 port unreachable ends a UDP_CHECK at once.
+	c, err := net.ListenPacket("udp6", "[::1]:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := c.LocalAddr().(*net.UDPAddr).Port
+	c.Close()
+	start := time.Now()
+	wantFail(t, newTestProbe(t, ProbeEnv{}, "::1", closed, "UDP_CHECK {\nconnect_timeout 1\n}").Check(ctx), "failed",
+		fmt.Sprintf("UDP connection to [::1]:tcp:%d failed.", closed))
+	if time.Since(start) > 500*time.Millisecond {
+		t.Error("the ICMPv6 error did not end the attempt early")
+	}
+}
