@@ -254,6 +254,9 @@ func (p *httpProbe) checkURL(ctx context.Context, i int) Outcome {
 	case dialUnreach:
 		return p.fail("HTTP_CHECK - network unreachable", err)
 	case dialLocal:
+		if dialSyscall(err) == "socket" {
+			return failed(localError("WEB connection fail to create socket. Rescheduling.", err))
+		}
 		return failed(localError("WEB socket bind failed. Rescheduling", err))
 	}
 	defer conn.Close()
@@ -302,8 +305,7 @@ func (r *httpResponse) feed(b []byte, u *httpURL) {
 	if u.re != nil && !r.regexFull {
 		room := httpRegexMax - len(r.regexBuf)
 		if len(b) > room {
-			b2 := b[:room]
-			r.regexBuf = append(r.regexBuf, b2...)
+			r.regexBuf = append(r.regexBuf, b[:room]...)
 			r.regexFull = true
 		} else {
 			r.regexBuf = append(r.regexBuf, b...)
