@@ -402,7 +402,8 @@ func (p *httpProbe) readResponse(ctx context.Context, c net.Conn, u *httpURL) Ou
 // judge applies keepalived's order: data, status code, digest, regex.
 func (p *httpProbe) judge(r *httpResponse, u *httpURL) Outcome {
 	if !r.haveHead {
-		return p.fail("Read, no data received from", nil)
+		// keepalived's text ends with a space, so its line has two.
+		return p.fail("Read, no data received from ", nil)
 	}
 	if !httpStatusAccepted(r.status, u.codes) {
 		return p.fail("HTTP status code error to", fmt.Errorf("status %d", r.status))

@@ -186,9 +186,9 @@ func TestHTTPResponses(t *testing.T) {
 		{name: "status accepted by status_code", handle: httpServe("HTTP/1.0 503 Busy\r\n\r\n"), url: "status_code 500-504 302"},
 		{name: "redirect not in default range", handle: httpServe("HTTP/1.0 302 Found\r\nLocation: /\r\n\r\n"), reason: "HTTP status code error to"},
 		{name: "no reason phrase", handle: httpServe("HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n"), reason: "HTTP status code error to"},
-		{name: "closed without response", handle: func(c net.Conn, s *tcpServer) { s.record(readRequest(c)) }, reason: "Read, no data received from"},
-		{name: "partial headers", handle: httpServe("HTTP/1.0 200 OK\r\nContent-Len"), reason: "Read, no data received from"},
-		{name: "headers beyond 4095 bytes", handle: httpServe("HTTP/1.0 200 OK\r\nX-Big: " + strings.Repeat("x", 5000) + "\r\n\r\nbody"), reason: "Read, no data received from"},
+		{name: "closed without response", handle: func(c net.Conn, s *tcpServer) { s.record(readRequest(c)) }, reason: "Read, no data received from "},
+		{name: "partial headers", handle: httpServe("HTTP/1.0 200 OK\r\nContent-Len"), reason: "Read, no data received from "},
+		{name: "headers beyond 4095 bytes", handle: httpServe("HTTP/1.0 200 OK\r\nX-Big: " + strings.Repeat("x", 5000) + "\r\n\r\nbody"), reason: "Read, no data received from "},
 		{name: "reset", handle: func(c net.Conn, s *tcpServer) {
 			s.record(readRequest(c))
 			c.(*net.TCPConn).SetLinger(0)

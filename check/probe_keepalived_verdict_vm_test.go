@@ -1,0 +1,232 @@
+package check
+
+import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/parser"
+)
+
+// TestKeepalivedJudgesTheSame puts keepalived 2.2.7's checker (with
+// log_all_failures) and our probes in front of the same misbehaving
+// servers. For every server, the line our probe gives for its failure must
+// be one keepalived logged for its first attempt, and where keepalived
+// reports success ours must pass.
+//
+// Like TestKeepalivedSendsTheSameBytes it needs the VM (GOKEEPALIVED_VM=1).
+func TestKeepalivedJudgesTheSame(t *testing.T) {
+	if os.Getenv("GOKEEPALIVED_VM") != "1" {
+		t.Skip("needs the VM's IPVS kernel: keepalived's checker stops without IPVS (GOKEEPALIVED_VM=1)")
+	}
+	kaPath, err := exec.LookPath("keepalived")
+	if err != nil {
+		t.Skip("keepalived is not installed")
+	}
+	serve := func(resp string) func(net.Conn, *tcpServer) {
+		return func(c net.Conn, s *tcpServer) { readRequest(c); c.Write([]byte(resp)) }
+	}
+	const hello = "HTTP/1.0 200 OK\r\nContent-Length: 12\r\n\r\nhello world\n"
+	type tcase struct {
+		name    string
+		handle  func(net.Conn, *tcpServer) // TCP server
+		reply   func([]byte) [][]byte      // or UDP server
+		block   string                     // checker block, %s: nothing
+		success string                     // keepalived's success line, %s = RS; "" = a failure
+		closed  bool                       // no server at all
+		extra   func(rs string) string     // another line keepalived and we must both log
+	}
+	cases := []tcase{
+		{name: "status 500", handle: serve("HTTP/1.0 500 Oops\r\n\r\n"), block: "HTTP_GET { url { path / } }"},
+		{name: "no reason phrase", handle: serve("HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n"), block: "HTTP_GET { url { path / } }"},
+		{name: "status_code range", handle: serve("HTTP/1.0 302 Found\r\n\r\n"), block: "HTTP_GET { url { path /\nstatus_code 300-399 } }", success: "Remote Web server %s succeed on service."},
+		{name: "digest mismatch", handle: serve("HTTP/1.0 200 OK\r\n\r\nhello world!\n"), block: "HTTP_GET { url { path /\ndigest 6f5902ac237024bdd0c176cb93063dc4 } }"},
+		{name: "digest of chunk framing", handle: serve("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"),
+			block: "HTTP_GET { url { path /\ndigest " + fmt.Sprintf("%x", md5Sum("3\r\nabc\r\n0\r\n\r\n")) + " } }", success: "Remote Web server %s succeed on service."},
+		{name: "digest truncated at Content-Length", handle: serve("HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello world\n"),
+			block: "HTTP_GET { url { path /\ndigest 5d41402abc4b2a76b9719d911017c592 } }", success: "Remote Web server %s succeed on service.",
+			extra: func(rs string) string {
+				return fmt.Sprintf("http_check for RS %s VS [10.0.0.1]:tcp:80 url /: content_length (5) does not match received bytes (12)", rs)
+			}},
+		{name: "regex on the body", handle: serve(hello), block: "HTTP_GET { url { path /\nregex \"wor.d\" } }", success: "Remote Web server %s succeed on service."},
+		{name: "regex fails", handle: serve(hello), block: "HTTP_GET { url { path /\nregex \"planet\" } }"},
+		{name: "regex_no_match", handle: serve(hello), block: "HTTP_GET { url { path /\nregex \"hello\"\nregex_no_match } }"},
+		{name: "closed without response", handle: func(c net.Conn, s *tcpServer) { readRequest(c) }, block: "HTTP_GET { url { path / } }"},
+		{name: "HTTP refused", closed: true, block: "HTTP_GET { url { path / } }"},
+		{name: "TCP refused", closed: true, block: "TCP_CHECK { }"},
+		{name: "TCP ok", handle: func(net.Conn, *tcpServer) {}, block: "TCP_CHECK { }", success: "TCP connection to %s success."},
+		{name: "SMTP banner without text", handle: func(c net.Conn, s *tcpServer) { c.Write([]byte("220\r\n")); readRequest(c) }, block: "SMTP_CHECK { }"},
+		{name: "SMTP multi-line banner", handle: func(c net.Conn, s *tcpServer) { c.Write([]byte("220-a\r\n220 b\r\n")); readRequest(c) }, block: "SMTP_CHECK { }"},
+		{name: "SMTP bad HELO reply", handle: func(c net.Conn, s *tcpServer) {
+			c.Write([]byte("220 mx\r\n"))
+			b := make([]byte, 100)
+			c.Read(b)
+			c.Write([]byte("502 no\r\n"))
+		}, block: "SMTP_CHECK { }"},
+		{name: "DNS NXDOMAIN", reply: func(q []byte) [][]byte { return [][]byte{dnsAnswer(q, 0x8183)} }, block: "DNS_CHECK { }"},
+		{name: "UDP reply mismatch", reply: func(q []byte) [][]byte { return [][]byte{[]byte("PANG")} }, block: "UDP_CHECK { require_reply 504f4e47 }"},
+		{name: "UDP reply matches", reply: func(q []byte) [][]byte { return [][]byte{[]byte("PONG")} }, block: "UDP_CHECK { require_reply 504f4e47 }", success: "UDP connection to %s success."},
+	}
+
+	var kaLog bytes.Buffer
+	var failure string
+	type result struct {
+		rs    string
+		o     Outcome
+		lines []string // what our probe logged
+	}
+	results := make([]result, len(cases))
+	skip := inPrivateNetns(t, func() {
+		var rsBlocks []string
+		ports := make([]int, len(cases))
+		for i, c := range cases {
+			switch {
+			case c.closed:
+				ports[i] = closedPort(t, "tcp")
+			case c.reply != nil:
+				ports[i] = startUDPServer(t, c.reply).port()
+			default:
+				ports[i] = startTCPServer(t, "tcp4", "127.0.0.1:0", c.handle).port()
+			}
+			block := strings.Replace(c.block, "{", "{ log_all_failures\nconnect_timeout 1\nwarmup 0\n", 1)
+			rsBlocks = append(rsBlocks, fmt.Sprintf("\treal_server 127.0.0.1 %d {\n\t\t%s\n\t}", ports[i], block))
+		}
+		conf := fmt.Sprintf("virtual_server 10.0.0.1 80 {\n\tdelay_loop 30\n\tlb_algo rr\n\tlb_kind NAT\n\tprotocol TCP\n%s\n}\n", strings.Join(rsBlocks, "\n"))
+		dir := t.TempDir()
+		confFile := filepath.Join(dir, "keepalived.conf")
+		os.WriteFile(confFile, []byte(conf), 0o644)
+		cmd := exec.Command(kaPath, "-n", "-l", "-D", "-C", "-f", confFile,
+			"-p", filepath.Join(dir, "ka.pid"), "-c", filepath.Join(dir, "ka-check.pid"), "-r", filepath.Join(dir, "ka-vrrp.pid"))
+		var out syncBuffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := cmd.Start(); err != nil {
+			failure = "starting keepalived: " + err.Error()
+			return
+		}
+		// Every checker's first attempt comes 1 s after start (warmup 0);
+		// give them time, then stop keepalived.
+		// A port is done when a line other than "Activating healthchecker"
+		// names it.
+		mentions := func(text string, port int) bool {
+			re := regexp.MustCompile(fmt.Sprintf(`:%d\b`, port))
+			for _, l := range strings.Split(text, "\n") {
+				if re.MatchString(l) && !strings.Contains(l, "Activating healthchecker") {
+					return true
+				}
+			}
+			return false
+		}
+		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); {
+			time.Sleep(100 * time.Millisecond)
+			text, seen := out.String(), 0
+			for _, p := range ports {
+				if mentions(text, p) {
+					seen++
+				}
+			}
+			if seen == len(ports) {
+				time.Sleep(500 * time.Millisecond)
+				break
+			}
+		}
+		cmd.Process.Signal(syscall.SIGTERM)
+		waited := make(chan struct{})
+		go func() { cmd.Wait(); close(waited) }()
+		select {
+		case <-waited:
+		case <-time.After(10 * time.Second):
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-waited
+		}
+		kaLog.WriteString(out.String())
+
+		res := parser.LoadBytes(confFile, []byte(conf), parser.Options{})
+		vs := res.Config.VirtualServers[0]
+		ctx := testCtx(t)
+		for i, rs := range vs.RealServers {
+			var lc logCapture
+			p, err := NewProbe(rs.Checkers[0], vs, rs, ProbeEnv{Logger: slog.New(&lc)})
+			if err != nil {
+				failure = err.Error()
+				return
+			}
+			results[i] = result{rs: fmt.Sprintf("[127.0.0.1]:tcp:%d", rs.Port), o: p.Check(ctx), lines: lc.lines()}
+		}
+	})
+	if skip != "" {
+		t.Skip(skip)
+	}
+	if failure != "" {
+		t.Fatal(failure)
+	}
+	stamp := regexp.MustCompile(`^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}: `)
+	logged := map[string]bool{}
+	for _, l := range strings.Split(kaLog.String(), "\n") {
+		logged[stamp.ReplaceAllString(l, "")] = true
+	}
+	bad := false
+	for i, c := range cases {
+		r := results[i]
+		switch {
+		case c.success != "":
+			want := fmt.Sprintf(c.success, r.rs)
+			if !logged[want] {
+				t.Errorf("%s: keepalived did not log %q", c.name, want)
+				bad = true
+			}
+			if !r.o.OK {
+				t.Errorf("%s: keepalived passed it, our probe failed: %v", c.name, r.o.Err)
+			}
+		case r.o.OK:
+			t.Errorf("%s: our probe passed where keepalived fails", c.name)
+		default:
+			pe, _ := r.o.Err.(*ProbeError)
+			if pe == nil || !logged[pe.Line] {
+				t.Errorf("%s: our line %q is not one keepalived logged", c.name, pe.Line)
+				bad = true
+			}
+		}
+		if c.extra != nil {
+			want := c.extra(r.rs)
+			if !logged[want] {
+				t.Errorf("%s: keepalived did not log %q", c.name, want)
+				bad = true
+			}
+			if len(r.lines) != 1 || r.lines[0] != want {
+				t.Errorf("%s: we logged %q, keepalived %q", c.name, r.lines, want)
+			}
+		}
+	}
+	if bad || t.Failed() {
+		t.Logf("keepalived's log:\n%s", kaLog.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writing process and a reader.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
