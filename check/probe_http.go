@@ -267,7 +267,8 @@ func (p *httpProbe) checkURL(ctx context.Context, i int) Outcome {
 	if p.ssl {
 		cfg := p.tlsCfg.Clone()
 		cfg.ServerName = p.sniName(u)
-		tc := tls.Client(conn, cfg)
+		raw := &eofConn{Conn: conn}
+		tc := tls.Client(raw, cfg)
 		// The handshake gets what is left of connect_timeout.
 		tc.SetDeadline(deadline(ctx, start, p.co.timeout))
 		if err := tc.HandshakeContext(ctx); err != nil {
@@ -287,6 +288,33 @@ func (p *httpProbe) checkURL(ctx context.Context, i int) Outcome {
 		return p.fail("Cannot send get request to", err)
 	}
 	return p.readResponse(ctx, rw, u)
+}
+
+// eofConn notes when the TCP stream ended. crypto/tls reports both a TLS
+// close_notify and a bare TCP close as io.EOF; OpenSSL, and so keepalived,
+// tells them apart (SSL_ERROR_ZERO_RETURN or not).
+type eofConn struct {
+	net.Conn
+	eof bool
+}
+
+func (c *eofConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if errors.Is(err, io.EOF) {
+		c.eof = true
+	}
+	return n, err
+}
+
+// closedCleanly tells whether a TLS stream that returned io.EOF ended with
+// a close_notify rather than a TCP close.
+func closedCleanly(c net.Conn) bool {
+	tc, ok := c.(*tls.Conn)
+	if !ok {
+		return false
+	}
+	raw, ok := tc.NetConn().(*eofConn)
+	return ok && !raw.eof
 }
 
 // httpResponse accumulates what keepalived keeps of a response.
@@ -376,7 +404,9 @@ func (p *httpProbe) readResponse(ctx context.Context, c net.Conn, u *httpURL) Ou
 			continue
 		}
 		if errors.Is(err, io.EOF) {
-			if p.ssl && !resp.haveHead {
+			// keepalived fails a close_notify before the headers as an SSL
+			// read error; a bare TCP close is judged on what was read.
+			if p.ssl && !resp.haveHead && closedCleanly(c) {
 				return p.fail("SSL read error from", err)
 			}
 			break

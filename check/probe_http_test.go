@@ -295,6 +295,17 @@ func TestHTTPConnectFailures(t *testing.T) {
 			hex.EncodeToString(md5Sum("3\r\nabc\r\n0\r\n\r\n"))+"\n}\n}")
 		wantOK(t, p.Check(testCtx(t)))
 	})
+	t.Run("TCP close before headers on TLS", func(t *testing.T) {
+		cert := testCert(t)
+		srv := startTCPServer(t, "tcp4", "127.0.0.1:0", func(c net.Conn, s *tcpServer) {
+			tc := tls.Server(c, &tls.Config{Certificates: []tls.Certificate{cert}})
+			readRequest(tc)
+			c.(*net.TCPConn).CloseWrite()
+			io.Copy(io.Discard, c)
+		})
+		p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", srv.port(), "SSL_GET {\nconnect_timeout 1\nurl {\npath /\n}\n}")
+		wantFail(t, p.Check(testCtx(t)), "Read, no data received from ", "")
+	})
 	t.Run("TLS close_notify before headers", func(t *testing.T) {
 		cert := testCert(t)
 		srv := startTCPServer(t, "tcp4", "127.0.0.1:0", func(c net.Conn, s *tcpServer) {

@@ -2,7 +2,9 @@ package check
 
 import (
 	"bytes"
+	"crypto/tls"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -36,14 +38,17 @@ func TestKeepalivedJudgesTheSame(t *testing.T) {
 	serve := func(resp string) func(net.Conn, *tcpServer) {
 		return func(c net.Conn, s *tcpServer) { readRequest(c); c.Write([]byte(resp)) }
 	}
+	cert := testCert(t)
 	const hello = "HTTP/1.0 200 OK\r\nContent-Length: 12\r\n\r\nhello world\n"
 	type tcase struct {
 		name    string
 		handle  func(net.Conn, *tcpServer) // TCP server
 		reply   func([]byte) [][]byte      // or UDP server
-		block   string                     // checker block, %s: nothing
+		block   string                     // the checker block
 		success string                     // keepalived's success line, %s = RS; "" = a failure
-		closed  bool                       // no server at all
+		closed  bool                       // no TCP server at all
+		closedU bool                       // no UDP server at all
+		backlog bool                       // a listener that never answers
 		extra   func(rs string) string     // another line keepalived and we must both log
 	}
 	cases := []tcase{
@@ -75,6 +80,35 @@ func TestKeepalivedJudgesTheSame(t *testing.T) {
 		}, block: "SMTP_CHECK { }"},
 		{name: "DNS NXDOMAIN", reply: func(q []byte) [][]byte { return [][]byte{dnsAnswer(q, 0x8183)} }, block: "DNS_CHECK { }"},
 		{name: "UDP reply mismatch", reply: func(q []byte) [][]byte { return [][]byte{[]byte("PANG")} }, block: "UDP_CHECK { require_reply 504f4e47 }"},
+		{name: "regex on headers sent with the body", handle: serve(hello), block: "HTTP_GET { url { path /\nregex \"^HTTP/1.0 200\" } }", success: "Remote Web server %s succeed on service."},
+		{name: "regex before regex_min_offset", handle: serve(hello), block: "HTTP_GET { url { path /\nregex \"HTTP\"\nregex_min_offset 5 } }"},
+		{name: "regex after regex_max_offset", handle: serve(hello), block: "HTTP_GET { url { path /\nregex \"hello\"\nregex_max_offset 20 } }"},
+		{name: "regex within offsets", handle: serve(hello), block: "HTTP_GET { url { path /\nregex \"Content\"\nregex_min_offset 5\nregex_max_offset 20 } }", success: "Remote Web server %s succeed on service."},
+		{name: "connection kept open", handle: func(c net.Conn, s *tcpServer) { readRequest(c); c.Write([]byte(hello)); io.Copy(io.Discard, c) },
+			block: "HTTP_GET { connect_timeout 0.3\nurl { path / } }"},
+		{name: "silent web server", handle: func(c net.Conn, s *tcpServer) { io.Copy(io.Discard, c) }, block: "HTTP_GET { connect_timeout 0.3\nurl { path / } }"},
+		{name: "headers beyond 4095 bytes", handle: serve("HTTP/1.0 200 OK\r\nX-Big: " + strings.Repeat("x", 5000) + "\r\n\r\nbody"), block: "HTTP_GET { url { path / } }"},
+		{name: "reset", handle: func(c net.Conn, s *tcpServer) { readRequest(c); c.(*net.TCPConn).SetLinger(0) }, block: "HTTP_GET { url { path / } }"},
+		{name: "SSL to a plain server", handle: serve("HTTP/1.0 400 Bad\r\n\r\n"), block: "SSL_GET { url { path / } }"},
+		{name: "SSL ok", handle: tlsServe(cert, func(tc *tls.Conn) { readRequest(tc); tc.Write([]byte(hello)) }), block: "SSL_GET { url { path / } }", success: "Remote Web server %s succeed on service."},
+		{name: "SSL close_notify before headers", handle: tlsServe(cert, func(tc *tls.Conn) { readRequest(tc); tc.CloseWrite() }), block: "SSL_GET { url { path / } }"},
+		{name: "SSL TCP close before headers", handle: tlsServe(cert, func(tc *tls.Conn) { readRequest(tc); tc.NetConn().(*net.TCPConn).CloseWrite() }), block: "SSL_GET { url { path / } }"},
+		{name: "SSL TCP close after headers", handle: tlsServe(cert, func(tc *tls.Conn) { readRequest(tc); tc.Write([]byte(hello)); tc.NetConn().(*net.TCPConn).CloseWrite() }),
+			block: "SSL_GET { url { path / } }", success: "Remote Web server %s succeed on service."},
+		{name: "TCP no answer to SYN", backlog: true, block: "TCP_CHECK { connect_timeout 0.3 }"},
+		{name: "SMTP silent after HELO", handle: func(c net.Conn, s *tcpServer) { c.Write([]byte("220 mx\r\n")); io.Copy(io.Discard, c) }, block: "SMTP_CHECK { connect_timeout 0.3 }"},
+		{name: "SMTP ok", handle: func(c net.Conn, s *tcpServer) {
+			c.Write([]byte("220 mx\r\n"))
+			b := make([]byte, 100)
+			c.Read(b)
+			c.Write([]byte("250 mx\r\n"))
+			c.Read(b)
+			c.Write([]byte("221 bye\r\n"))
+		}, block: "SMTP_CHECK { }", success: "Remote SMTP server %s succeed on service."},
+		{name: "DNS silent", reply: func(q []byte) [][]byte { return nil }, block: "DNS_CHECK { connect_timeout 0.3 }"},
+		{name: "UDP silent", reply: func(q []byte) [][]byte { return nil }, block: "UDP_CHECK { connect_timeout 0.3 }", success: "UDP connection to %s success."},
+		{name: "UDP silent with require_reply", reply: func(q []byte) [][]byte { return nil }, block: "UDP_CHECK { connect_timeout 0.3\nrequire_reply }"},
+		{name: "UDP port unreachable", closedU: true, block: "UDP_CHECK { }"},
 		{name: "UDP reply matches", reply: func(q []byte) [][]byte { return [][]byte{[]byte("PONG")} }, block: "UDP_CHECK { require_reply 504f4e47 }", success: "UDP connection to %s success."},
 	}
 
@@ -93,12 +127,20 @@ func TestKeepalivedJudgesTheSame(t *testing.T) {
 			switch {
 			case c.closed:
 				ports[i] = closedPort(t, "tcp")
+			case c.closedU:
+				ports[i] = closedPort(t, "udp")
+			case c.backlog:
+				ports[i] = fullBacklogPort(t)
 			case c.reply != nil:
 				ports[i] = startUDPServer(t, c.reply).port()
 			default:
 				ports[i] = startTCPServer(t, "tcp4", "127.0.0.1:0", c.handle).port()
 			}
-			block := strings.Replace(c.block, "{", "{ log_all_failures\nconnect_timeout 1\nwarmup 0\n", 1)
+			block := c.block
+			if !strings.Contains(block, "connect_timeout") {
+				block = strings.Replace(block, "{", "{ connect_timeout 1\n", 1)
+			}
+			block = strings.Replace(block, "{", "{ log_all_failures\nwarmup 0\n", 1)
 			rsBlocks = append(rsBlocks, fmt.Sprintf("\treal_server 127.0.0.1 %d {\n\t\t%s\n\t}", ports[i], block))
 		}
 		conf := fmt.Sprintf("virtual_server 10.0.0.1 80 {\n\tdelay_loop 30\n\tlb_algo rr\n\tlb_kind NAT\n\tprotocol TCP\n%s\n}\n", strings.Join(rsBlocks, "\n"))
@@ -229,4 +271,16 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// tlsServe is a handler that completes a TLS handshake with cert and
+// hands the connection to f.
+func tlsServe(cert tls.Certificate, f func(*tls.Conn)) func(net.Conn, *tcpServer) {
+	return func(c net.Conn, s *tcpServer) {
+		tc := tls.Server(c, &tls.Config{Certificates: []tls.Certificate{cert}})
+		if tc.Handshake() != nil {
+			return
+		}
+		f(tc)
+	}
 }
