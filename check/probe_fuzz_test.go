@@ -32,8 +32,15 @@ func FuzzHTTPResponse(f *testing.F) {
 		if one.haveHead != many.haveHead || one.status != many.status || one.clen != many.clen || one.rxBody != many.rxBody {
 			t.Fatalf("split reads changed the result: %+v vs %+v", one, many)
 		}
-		if !bytes.Equal(one.md5.Sum(nil), many.md5.Sum(nil)) || !bytes.Equal(one.regexBuf, many.regexBuf) {
-			t.Fatal("split reads changed the digest or regex subject")
+		if !bytes.Equal(one.md5.Sum(nil), many.md5.Sum(nil)) {
+			t.Fatal("split reads changed the digest")
+		}
+		// The regex subject depends on reads in one case only, as in
+		// keepalived: a read that ends exactly with the headers.
+		if end := httpHeaderEnd(data); end < 0 || end == len(data) || end%(int(step%16)+1) != 0 {
+			if !bytes.Equal(one.regexBuf, many.regexBuf) {
+				t.Fatal("split reads changed the regex subject")
+			}
 		}
 		if one.haveHead {
 			if end := httpHeaderEnd(data); end < 0 || int64(len(data)-end) != one.rxBody {

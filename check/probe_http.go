@@ -348,6 +348,13 @@ func (r *httpResponse) feed(b []byte, u *httpURL) {
 		r.haveHead = true
 		body := r.head[end:]
 		r.head = r.head[:end]
+		if len(body) == 0 {
+			// keepalived runs the regex on the read that completes the
+			// headers only if it also brought body bytes; otherwise the
+			// headers are dropped unmatched and the subject (and its
+			// offsets) starts with the body.
+			r.regexBuf = r.regexBuf[:0]
+		}
 		r.status = httpStatusCode(r.head)
 		r.clen = httpContentLength(r.head)
 		r.body(body, u)
@@ -471,7 +478,9 @@ func (p *httpProbe) reportLength(r *httpResponse, u *httpURL) {
 }
 
 // httpRegexMatch: a match must start at or after regex_min_offset and
-// before regex_max_offset, offsets counted from the status line.
+// before regex_max_offset, offsets counted from the start of the subject
+// (the status line, or the body when the headers came in a read of their
+// own).
 func httpRegexMatch(u *httpURL, subject []byte) bool {
 	if u.minOff > uint64(len(subject)) {
 		return false

@@ -216,6 +216,18 @@ func TestHTTPResponses(t *testing.T) {
 		{name: "regex after min offset", handle: httpServe(okResp), url: "regex \"hello\"\nregex_min_offset 5"},
 		{name: "regex beyond max offset", handle: httpServe(okResp), url: "regex \"hello\"\nregex_max_offset 20", reason: "Regex match failed"},
 		{name: "regex before max offset", handle: httpServe(okResp), url: "regex \"Content\"\nregex_max_offset 20"},
+		{name: "headers in a read of their own are not matched", handle: func(c net.Conn, s *tcpServer) {
+			readRequest(c)
+			c.Write([]byte("HTTP/1.0 200 OK\r\n\r\n"))
+			time.Sleep(30 * time.Millisecond)
+			c.Write([]byte("hello"))
+		}, url: "regex \"^HTTP\"", reason: "Regex match failed"},
+		{name: "offsets then count from the body", handle: func(c net.Conn, s *tcpServer) {
+			readRequest(c)
+			c.Write([]byte("HTTP/1.0 200 OK\r\n\r\n"))
+			time.Sleep(30 * time.Millisecond)
+			c.Write([]byte("hello"))
+		}, url: "regex \"^hello\"\nregex_max_offset 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -35,6 +35,14 @@ func TestKeepalivedJudgesTheSame(t *testing.T) {
 	if err != nil {
 		t.Skip("keepalived is not installed")
 	}
+	split := func(first, second string) func(net.Conn, *tcpServer) {
+		return func(c net.Conn, s *tcpServer) {
+			readRequest(c)
+			c.Write([]byte(first))
+			time.Sleep(100 * time.Millisecond)
+			c.Write([]byte(second))
+		}
+	}
 	serve := func(resp string) func(net.Conn, *tcpServer) {
 		return func(c net.Conn, s *tcpServer) { readRequest(c); c.Write([]byte(resp)) }
 	}
@@ -81,6 +89,11 @@ func TestKeepalivedJudgesTheSame(t *testing.T) {
 		{name: "DNS NXDOMAIN", reply: func(q []byte) [][]byte { return [][]byte{dnsAnswer(q, 0x8183)} }, block: "DNS_CHECK { }"},
 		{name: "UDP reply mismatch", reply: func(q []byte) [][]byte { return [][]byte{[]byte("PANG")} }, block: "UDP_CHECK { require_reply 504f4e47 }"},
 		{name: "regex on headers sent with the body", handle: serve(hello), block: "HTTP_GET { url { path /\nregex \"^HTTP/1.0 200\" } }", success: "Remote Web server %s succeed on service."},
+		{name: "regex on headers read alone", handle: split("HTTP/1.0 200 OK\r\n\r\n", "hello"), block: "HTTP_GET { url { path /\nregex \"^HTTP\" } }"},
+		{name: "offsets from the body after headers read alone", handle: split("HTTP/1.0 200 OK\r\n\r\n", "hello"),
+			block: "HTTP_GET { url { path /\nregex \"^hello\"\nregex_max_offset 1 } }", success: "Remote Web server %s succeed on service."},
+		{name: "regex across reads", handle: split("HTTP/1.0 200 OK\r\n\r\nhel", "lo world"),
+			block: "HTTP_GET { url { path /\nregex \"hello\" } }", success: "Remote Web server %s succeed on service."},
 		{name: "regex before regex_min_offset", handle: serve(hello), block: "HTTP_GET { url { path /\nregex \"HTTP\"\nregex_min_offset 5 } }"},
 		{name: "regex after regex_max_offset", handle: serve(hello), block: "HTTP_GET { url { path /\nregex \"hello\"\nregex_max_offset 20 } }"},
 		{name: "regex within offsets", handle: serve(hello), block: "HTTP_GET { url { path /\nregex \"Content\"\nregex_min_offset 5\nregex_max_offset 20 } }", success: "Remote Web server %s succeed on service."},
