@@ -18,6 +18,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -216,18 +217,6 @@ func TestHTTPResponses(t *testing.T) {
 		{name: "regex after min offset", handle: httpServe(okResp), url: "regex \"hello\"\nregex_min_offset 5"},
 		{name: "regex beyond max offset", handle: httpServe(okResp), url: "regex \"hello\"\nregex_max_offset 20", reason: "Regex match failed"},
 		{name: "regex before max offset", handle: httpServe(okResp), url: "regex \"Content\"\nregex_max_offset 20"},
-		{name: "headers in a read of their own are not matched", handle: func(c net.Conn, s *tcpServer) {
-			readRequest(c)
-			c.Write([]byte("HTTP/1.0 200 OK\r\n\r\n"))
-			time.Sleep(30 * time.Millisecond)
-			c.Write([]byte("hello"))
-		}, url: "regex \"^HTTP\"", reason: "Regex match failed"},
-		{name: "offsets then count from the body", handle: func(c net.Conn, s *tcpServer) {
-			readRequest(c)
-			c.Write([]byte("HTTP/1.0 200 OK\r\n\r\n"))
-			time.Sleep(30 * time.Millisecond)
-			c.Write([]byte("hello"))
-		}, url: "regex \"^hello\"\nregex_max_offset 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -486,5 +475,33 @@ func TestHTTPRegexOptions(t *testing.T) {
 	}
 	if !re.MatchString("a\nb\nc\nd") {
 		t.Error("multiline+dotall did not apply")
+	}
+}
+
+// TestHTTPRegexSubject: keepalived matches the headers only when the read
+// that completes them also brings body bytes; otherwise the subject, and
+// the offsets, start with the body.
+func TestHTTPRegexSubject(t *testing.T) {
+	for _, tt := range []struct {
+		reads []string
+		re    string
+		max   uint64
+		want  bool
+	}{
+		{reads: []string{"HTTP/1.0 200 OK\r\n\r\nhello"}, re: "^HTTP", want: true},
+		{reads: []string{"HTTP/1.0 200 OK\r\n\r\n", "hello"}, re: "^HTTP", want: false},
+		{reads: []string{"HTTP/1.0 200 OK\r\n\r\n", "hello"}, re: "^hello", max: 1, want: true},
+		{reads: []string{"HTTP/1.0 200 OK\r\n\r\nhello"}, re: "hello", max: 1, want: false},
+		{reads: []string{"HTTP/1.0 200", " OK\r\n\r\nhel", "lo"}, re: "^HTTP.*hello", want: false}, // RE2: . does not cross lines
+		{reads: []string{"HTTP/1.0 200", " OK\r\n\r\nhel", "lo"}, re: "(?s)^HTTP.*hello", want: true},
+	} {
+		u := &httpURL{re: regexp.MustCompile(tt.re), maxOff: tt.max}
+		r := &httpResponse{clen: -1}
+		for _, b := range tt.reads {
+			r.feed([]byte(b), u)
+		}
+		if got := httpRegexMatch(u, r.regexBuf); got != tt.want {
+			t.Errorf("reads %q, regex %q, max offset %d: match %v, want %v", tt.reads, tt.re, tt.max, got, tt.want)
+		}
 	}
 }
