@@ -281,7 +281,7 @@ func TestHTTPConnectFailures(t *testing.T) {
 			readRequest(tc)
 			io.Copy(io.Discard, tc)
 		})
-		p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", srv.port(), "SSL_GET {\nconnect_timeout 0.1\nurl {\npath /\n}\n}")
+		p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", srv.port(), "SSL_GET {\nconnect_timeout 0.5\nurl {\npath /\n}\n}")
 		wantFail(t, p.Check(testCtx(t)), "Timeout WEB read", "")
 	})
 	t.Run("TLS response then close_notify", func(t *testing.T) {

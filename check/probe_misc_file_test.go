@@ -127,12 +127,13 @@ func TestMiscTimeoutKillsTheGroup(t *testing.T) {
 			pidFile := filepath.Join(t.TempDir(), "child.pid")
 			s := &parser.Script{Argv: []string{path, pidFile}, UID: -1, GID: -1}
 			start := time.Now()
-			r := ExecScriptRunner{TermGrace: 50 * time.Millisecond}.Run(testCtx(t), s, 100*time.Millisecond)
+			// Long enough for the script to start and write its child's pid.
+			r := ExecScriptRunner{TermGrace: 100 * time.Millisecond}.Run(testCtx(t), s, 400*time.Millisecond)
 			el := time.Since(start)
 			if !r.TimedOut || r.Signal != int(tt.signal) {
 				t.Errorf("result %+v, want timed out by signal %d", r, tt.signal)
 			}
-			if el < 100*time.Millisecond || el > 2*time.Second {
+			if el < 400*time.Millisecond || el > 3*time.Second {
 				t.Errorf("took %v", el)
 			}
 			child := waitPidFile(t, pidFile)
