@@ -67,6 +67,7 @@ type httpURL struct {
 	codes   []parser.StatusRange
 	vhost   string
 	re      *regexp.Regexp
+	reAfter *regexp.Regexp // re found after a first character: for regex_min_offset
 	noMatch bool
 	minOff  uint64
 	maxOff  uint64 // 0: no maximum
@@ -118,6 +119,11 @@ func newHTTPProbe(c *parser.Checker, vs *parser.VirtualServer, rs *parser.RealSe
 				return nil, fmt.Errorf("check: %s url %s: %w", c.Type, u.Path, err)
 			}
 			hu.minOff = u.RegexMinOffset
+			// The leftmost match that starts after the first character,
+			// with the text before it still in view (for ^, \b).
+			if hu.reAfter, err = regexp.Compile(`\A(?s:.)(?s:.*?)(` + hu.re.String() + `)`); err != nil {
+				return nil, fmt.Errorf("check: %s url %s: %w", c.Type, u.Path, err)
+			}
 			if u.RegexMaxOffsetSet {
 				hu.maxOff = u.RegexMaxOffset
 			}
@@ -477,19 +483,55 @@ func (p *httpProbe) reportLength(r *httpResponse, u *httpURL) {
 		p.id.rs, p.id.vs, u.vhost, u.path, r.clen, r.rxBody))
 }
 
-// httpRegexMatch: a match must start at or after regex_min_offset and
-// before regex_max_offset, offsets counted from the start of the subject
-// (the status line, or the body when the headers came in a read of their
-// own).
+// httpRegexMatch judges the regex as keepalived's PCRE2 call does: the
+// search starts at regex_min_offset with the text before it in view (so
+// ^ cannot match there unless multiline after a newline), a match must
+// start before regex_max_offset, offsets counting from the start of the
+// subject (the status line, or the body when the headers came in a read of
+// their own). keepalived asks for hard partial matching and never matches
+// again at the end of the response, so a match that would need to look
+// past the last byte received (an end anchor, \b, a greedy or optional
+// tail) counts as no match.
 func httpRegexMatch(u *httpURL, subject []byte) bool {
-	if u.minOff > uint64(len(subject)) {
+	var start, end int
+	switch {
+	case u.minOff > uint64(len(subject)):
+		return false
+	case u.minOff == 0:
+		loc := u.re.FindIndex(subject)
+		if loc == nil {
+			return false
+		}
+		start, end = loc[0], loc[1]
+	default:
+		base := int(u.minOff) - 1
+		loc := u.reAfter.FindSubmatchIndex(subject[base:])
+		if loc == nil {
+			return false
+		}
+		start, end = base+loc[2], base+loc[3]
+	}
+	if u.maxOff != 0 && uint64(start) >= u.maxOff {
 		return false
 	}
-	loc := u.re.FindIndex(subject[u.minOff:])
-	if loc == nil {
-		return false
+	return end < len(subject) || !needsMore(u.re, subject[start:end])
+}
+
+// needsMore tells whether a match that ends with the data would change if
+// one more byte came: PCRE2's hard partial matching reports such a match
+// as partial, not as a match.
+func needsMore(re *regexp.Regexp, m []byte) bool {
+	want := re.FindIndex(m)
+	buf := make([]byte, len(m)+1)
+	copy(buf, m)
+	for c := 0; c < 256; c++ {
+		buf[len(m)] = byte(c)
+		got := re.FindIndex(buf)
+		if (got == nil) != (want == nil) || got != nil && (got[0] != want[0] || got[1] != want[1]) {
+			return true
+		}
 	}
-	return u.maxOff == 0 || u.minOff+uint64(loc[0]) < u.maxOff
+	return false
 }
 
 // httpHeaderEnd is the offset just past the first CRLFCRLF, or -1.

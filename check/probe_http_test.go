@@ -505,3 +505,41 @@ func TestHTTPRegexSubject(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPRegexLikePCRE2Partial: the verdicts keepalived 2.2.7 gave in the
+// VM (TestKeepalivedJudgesTheSame) for matches at the end of the response
+// and for regex_min_offset.
+func TestHTTPRegexLikePCRE2Partial(t *testing.T) {
+	const head = "HTTP/1.0 200 OK\r\n\r\n"
+	for _, tt := range []struct {
+		body, re string
+		opts     []string
+		min      uint64
+		want     bool
+	}{
+		{body: "hello world", re: "world", want: true},
+		{body: "hello world", re: "world$", want: false},
+		{body: "hello world\n", re: "world$", want: false},
+		{body: "a\nhello world\nb", re: "world$", opts: []string{"multiline"}, want: true},
+		{body: "hello world", re: `world\z`, want: false},
+		{body: "hello world", re: "wor.*", want: false},
+		{body: "hello world\n", re: "wor.*", want: true},
+		{body: "hello world", re: "worlds?", want: false},
+		{body: "hello world", re: `world\b`, want: false},
+		{body: "hello world", re: "^OK", min: 13, want: false},
+		{body: "hello\nworld\n", re: "^world", opts: []string{"multiline"}, min: 25, want: true},
+		{body: "hello\nworld\n", re: "^world", opts: []string{"multiline"}, min: 26, want: false},
+		{body: "hello world", re: "HTTP", min: 1, want: false},
+		{body: "hello world\n", re: "o w", min: 19, want: true},
+	} {
+		re, err := compileHTTPRegex(tt.re, tt.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := &httpURL{re: re, minOff: tt.min}
+		u.reAfter = regexp.MustCompile(`\A(?s:.)(?s:.*?)(` + re.String() + `)`)
+		if got := httpRegexMatch(u, []byte(head+tt.body)); got != tt.want {
+			t.Errorf("body %q, regex %q %v, min offset %d: match %v, keepalived %v", tt.body, tt.re, tt.opts, tt.min, got, tt.want)
+		}
+	}
+}

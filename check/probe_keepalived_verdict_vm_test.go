@@ -95,6 +95,20 @@ func TestKeepalivedJudgesTheSame(t *testing.T) {
 		// Whether headers that arrive in a read of their own are matched
 		// depends on when keepalived reads (seen both ways here under
 		// load), so only reads that cannot race are compared.
+		// Matches that reach the end of the data: keepalived asks PCRE2 for
+		// hard partial matching, so they count only when no further byte
+		// could change them.
+		{name: "end anchor at the end of the data", handle: serve("HTTP/1.0 200 OK\r\n\r\nhello world"), block: "HTTP_GET { url { path /\nregex \"world$\" } }"},
+		{name: "end anchor before a final newline", handle: serve("HTTP/1.0 200 OK\r\n\r\nhello world\n"), block: "HTTP_GET { url { path /\nregex \"world$\" } }"},
+		{name: "multiline end anchor", handle: serve("HTTP/1.0 200 OK\r\n\r\na\nhello world\nb"), block: "HTTP_GET { url { path /\nregex \"world$\"\nregex_options multiline } }", success: "Remote Web server %s succeed on service."},
+		{name: "caret at regex_min_offset", handle: serve(hello), block: "HTTP_GET { url { path /\nregex \"^OK\"\nregex_min_offset 13 } }"},
+		{name: "\\z at the end of the data", handle: serve("HTTP/1.0 200 OK\r\n\r\nhello world"), block: "HTTP_GET { url { path /\nregex \"world\\\\z\" } }"},
+		{name: "literal at the end of the data", handle: serve("HTTP/1.0 200 OK\r\n\r\nhello world"), block: "HTTP_GET { url { path /\nregex \"world\" } }", success: "Remote Web server %s succeed on service."},
+		{name: "greedy tail at the end of the data", handle: serve("HTTP/1.0 200 OK\r\n\r\nhello world"), block: "HTTP_GET { url { path /\nregex \"wor.*\" } }"},
+		{name: "greedy tail before a newline", handle: serve("HTTP/1.0 200 OK\r\n\r\nhello world\n"), block: "HTTP_GET { url { path /\nregex \"wor.*\" } }", success: "Remote Web server %s succeed on service."},
+		{name: "optional tail at the end of the data", handle: serve("HTTP/1.0 200 OK\r\n\r\nhello world"), block: "HTTP_GET { url { path /\nregex \"worlds?\" } }"},
+		{name: "word boundary at the end of the data", handle: serve("HTTP/1.0 200 OK\r\n\r\nhello world"), block: "HTTP_GET { url { path /\nregex \"world\\\\b\" } }"},
+		{name: "multiline caret at regex_min_offset", handle: serve("HTTP/1.0 200 OK\r\n\r\nhello\nworld\n"), block: "HTTP_GET { url { path /\nregex \"^world\"\nregex_options multiline\nregex_min_offset 25 } }", success: "Remote Web server %s succeed on service."},
 		{name: "regex across reads", handle: split("HTTP/1.0 200 OK\r\n\r\nhel", "lo world"),
 			block: "HTTP_GET { url { path /\nregex \"hello\" } }", success: "Remote Web server %s succeed on service."},
 		{name: "regex before regex_min_offset", handle: serve(hello), block: "HTTP_GET { url { path /\nregex \"HTTP\"\nregex_min_offset 5 } }"},
