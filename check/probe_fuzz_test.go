@@ -84,3 +84,24 @@ func FuzzDNSReply(f *testing.F) {
 		}
 	})
 }
+
+// FuzzHTTPRegexMatch: the regex verdict never panics, and a match found
+// with regex_min_offset starts at or after it (checked against a plain
+// search of the remaining text).
+func FuzzHTTPRegexMatch(f *testing.F) {
+	f.Add([]byte("HTTP/1.0 200 OK\r\n\r\nhello world"), uint16(0), uint16(0))
+	f.Add([]byte("abc"), uint16(2), uint16(3))
+	f.Add([]byte(""), uint16(1), uint16(0))
+	patterns := []string{"o", "^H", `\bw`, "l+", "(?m)^w", "d$"}
+	f.Fuzz(func(t *testing.T, subject []byte, minOff, maxOff uint16) {
+		for _, p := range patterns {
+			re := regexp.MustCompile(p)
+			u := &httpURL{re: re, minOff: uint64(minOff), maxOff: uint64(maxOff)}
+			u.reAfter = regexp.MustCompile(`\A(?s:.)(?s:.*?)(` + re.String() + `)`)
+			got := httpRegexMatch(u, subject)
+			if got && int(minOff) <= len(subject) && re.FindIndex(subject[minOff:]) == nil && !bytes.Contains([]byte(p), []byte(`\b`)) && !bytes.Contains([]byte(p), []byte("^")) {
+				t.Fatalf("%q matched %q from offset %d, but nothing there matches", p, subject, minOff)
+			}
+		}
+	})
+}
