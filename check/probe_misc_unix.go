@@ -43,7 +43,7 @@ func (r ExecScriptRunner) Run(ctx context.Context, s *parser.Script, timeout tim
 	case s.UID != os.Geteuid() || s.GID != os.Getegid():
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(s.UID), Gid: uint32(s.GID), NoSetGroups: true}
 	}
-	if err := cmd.Start(); err != nil {
+	if err := startScript(cmd); err != nil {
 		return ScriptResult{Err: err}
 	}
 	pgid := cmd.Process.Pid
