@@ -43,7 +43,11 @@ out=$1; shift
 {
 	printf 'argv: [%s]' "$0"; for a in "$@"; do printf ' [%s]' "$a"; done; echo
 	echo "umask: $(umask)"
-	grep -E '^(SigBlk|SigIgn|NoNewPrivs|CapEff)' /proc/$$/status
+	# builtins only: a forked grep could catch the shell blocking signals
+	# around its own fork
+	while read -r k v; do
+		case $k in SigBlk:|SigIgn:|NoNewPrivs:|CapEff:) echo "$k $v" ;; esac
+	done < /proc/$$/status
 	echo "nofile: $(ulimit -n)"
 	echo "cwd: $(pwd)"
 	env | sort | sed 's/^/env: /'

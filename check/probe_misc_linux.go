@@ -8,10 +8,10 @@ import (
 )
 
 // startScript starts cmd from a thread whose signal mask is empty. Go
-// hands the calling thread's mask to the child, and a thread can carry a
-// blocked mask (one was seen with every signal blocked in the VM tests);
-// keepalived's scripts start with none blocked, and a script that blocks
-// SIGTERM would only die from the SIGKILL that follows a timeout.
+// hands the calling thread's mask to the child, so a thread that blocked
+// signals (a locked thread, code that called sigprocmask) would pass them
+// on; keepalived's scripts start with none blocked, and a script with
+// SIGTERM blocked would only die from the SIGKILL that follows a timeout.
 func startScript(cmd *exec.Cmd) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
