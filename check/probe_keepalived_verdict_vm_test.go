@@ -28,7 +28,7 @@ import (
 // reports success ours must pass.
 //
 // Like TestKeepalivedSendsTheSameBytes it needs the VM (GOKEEPALIVED_VM=1).
-func TestKeepalivedJudgesTheSame(t *testing.T) {
+func TestVMKeepalivedJudgesTheSame(t *testing.T) {
 	if os.Getenv("GOKEEPALIVED_VM") != "1" {
 		t.Skip("needs the VM's IPVS kernel: keepalived's checker stops without IPVS (GOKEEPALIVED_VM=1)")
 	}

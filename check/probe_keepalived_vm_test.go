@@ -28,7 +28,7 @@ import (
 // keepalived's checker stops at start-up without IPVS, so this runs only
 // in the project's VM (GOKEEPALIVED_VM=1), inside a private network
 // namespace with its own IPVS table.
-func TestKeepalivedSendsTheSameBytes(t *testing.T) {
+func TestVMKeepalivedSendsTheSameBytes(t *testing.T) {
 	if os.Getenv("GOKEEPALIVED_VM") != "1" {
 		t.Skip("needs the VM's IPVS kernel: keepalived's checker stops without IPVS (GOKEEPALIVED_VM=1)")
 	}
