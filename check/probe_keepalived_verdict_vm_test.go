@@ -21,13 +21,13 @@ import (
 	"github.com/gokeepalived/gokeepalived/parser"
 )
 
-// TestKeepalivedJudgesTheSame puts keepalived 2.2.7's checker (with
+// TestVMKeepalivedJudgesTheSame puts keepalived 2.2.7's checker (with
 // log_all_failures) and our probes in front of the same misbehaving
 // servers. For every server, the line our probe gives for its failure must
 // be one keepalived logged for its first attempt, and where keepalived
 // reports success ours must pass.
 //
-// Like TestKeepalivedSendsTheSameBytes it needs the VM (GOKEEPALIVED_VM=1).
+// Like TestVMKeepalivedSendsTheSameBytes it needs the VM (GOKEEPALIVED_VM=1).
 func TestVMKeepalivedJudgesTheSame(t *testing.T) {
 	if os.Getenv("GOKEEPALIVED_VM") != "1" {
 		t.Skip("needs the VM's IPVS kernel: keepalived's checker stops without IPVS (GOKEEPALIVED_VM=1)")

@@ -17,7 +17,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/parser"
 )
 
-// TestKeepalivedSendsTheSameBytes runs keepalived 2.2.7's checker process
+// TestVMKeepalivedSendsTheSameBytes runs keepalived 2.2.7's checker process
 // and our probes on one configuration against the same capturing servers,
 // and compares what each sent: the TCP_CHECK connection, the SMTP_CHECK
 // dialogue, the UDP_CHECK payload, the DNS_CHECK query (but its random id),
