@@ -4,7 +4,8 @@ UNITDIR ?= /etc/systemd/system
 BIN := bin/gokeepalived
 FUZZTIME ?= 20s
 
-.PHONY: all build test test-unit test-corpus lint fuzz bench-parse install install-dropin demo clean
+.PHONY: all build test test-unit test-corpus lint fuzz bench-parse bench-ipvs install install-dropin demo clean probe-golden record-adverts
+.PHONY: vm-image vm-test vm-shell
 
 all: build
 
@@ -13,9 +14,11 @@ build:
 
 # Everything CI runs: lint, unit tests with the race detector, the corpus
 # differential test (root + keepalived; skipped with the reason otherwise),
-# and a short fuzz run.
+# the tests that need the IPVS VM (named TestVM*/TestE2E*; the others already
+# ran on the host), and a short fuzz run.
 test: lint
 	$(GO) test -race -count=1 ./...
+	@$(MAKE) --no-print-directory vm-test VM_OPTIONAL=1 VM_RUN='^Test(VM|E2E)'
 	$(MAKE) fuzz FUZZTIME=10s
 
 lint:
@@ -32,8 +35,46 @@ fuzz:
 	  done; \
 	done
 
+# Re-record notify's golden files from real keepalived 2.2.7 (root,
+# keepalived, iproute2; runs in a private network namespace).
+.PHONY: record-notify
+record-notify:
+	notify/testdata/record/record.sh
+
+# IPVS tests in a qemu VM with Debian's cloud kernel (scripts/vm/README.md).
+# VM_PKGS: packages whose tests run there; VM_RUN: a -run regexp.
+# make test runs vm-test with VM_OPTIONAL=1: a host without qemu or without
+# access to the kernel package prints "SKIP: IPVS VM tests (reason)".
+VM_PKGS ?= ./ipvs ./check
+VM_RUN ?=
+vm-image:
+	scripts/vm/build-image.sh --force >/dev/null
+
+vm-test:
+	GO=$(GO) VM_OPTIONAL=$(VM_OPTIONAL) scripts/vm/run-tests.sh $(if $(VM_RUN),-run '$(VM_RUN)') $(VM_PKGS)
+
+vm-shell:
+	GO=$(GO) scripts/vm/run-tests.sh -shell $(VM_PKGS)
+
+# Re-record the HTTP_GET/SSL_GET golden files from Debian's genhash.
+probe-golden:
+	./check/testdata/probe/record.sh
+
 bench-parse: build
 	./scripts/bench-parse.sh
+
+# The health-check scheduler on 10,000 real servers at delay_loop 1: CPU per
+# simulated minute (virtual time), lateness and CPU with the real loop, and
+# the reload of that configuration. The side-by-side run with keepalived
+# needs IPVS and comes with the VM harness.
+.PHONY: bench-check
+bench-check:
+	$(GO) test -run '^$$' -bench 'Scheduler10k|Reload10k' -benchtime 3x ./check
+
+# IPVS reconciler at 2,300 services / 37,000 destinations: in memory on the
+# host, then against the real kernel in the test VM (scripts/bench-ipvs.sh).
+bench-ipvs:
+	GO=$(GO) ./scripts/bench-ipvs.sh
 
 # The binary as gokeepalived, with a systemd unit of that name.
 install: build
@@ -62,6 +103,11 @@ demo: build
 	else \
 	  ./$(BIN) -t -f testdata/lvs-dr.conf; echo "exit status $$?"; \
 	fi
+
+# Re-record the golden VRRP captures from the installed keepalived (root,
+# tcpdump; ucarp optional).
+record-adverts:
+	vrrp/testdata/adverts/record.sh
 
 clean:
 	rm -rf bin
