@@ -98,6 +98,9 @@ type dumpVRRPInstance struct {
 	UnicastTTL         int // -1: unset
 	CheckUnicastSrc    bool
 	UnicastPeers       []dumpUnicastPeer
+	// UnicastChecksumCompat is old_unicast_checksum: "" (no), "never",
+	// "config" or "auto".
+	UnicastChecksumCompat string
 
 	ConfigFaults   int
 	Faults         int // interface and track script faults
@@ -375,7 +378,7 @@ func vrrpSnapshotFromConfig(cfg *parser.Config) vrrpSnapshot {
 		for i := range d.TrackScript {
 			d.TrackScript[i].Cmd = cmdOf[d.TrackScript[i].Name]
 		}
-		for _, t := range vi.TrackScripts {
+		for _, t := range d.TrackScript {
 			tracking[t.Name] = append(tracking[t.Name], dumpTrack{Name: vi.Name, Weight: t.Weight, Reverse: t.Reverse})
 		}
 		snap.Instances = append(snap.Instances, d)
@@ -455,6 +458,8 @@ func instanceFromConfig(cfg *parser.Config, vi *parser.VRRPInstance) dumpVRRPIns
 	if vi.UseVMAC {
 		d.VMACName = vi.VMACName
 	}
+	d.UnicastChecksumCompat = vi.OldUnicastChecksum
+	d.TrackIfs, d.TrackScript = effectiveTracking(cfg, vi, d.TrackIfs, d.TrackScript)
 	if len(vi.UnicastPeers) == 0 && vi.Unicast {
 		d.Unicast = false
 		d.UnicastConfigured = true
@@ -520,6 +525,46 @@ func (d *dumpVRRPInstance) applyStatus(st vrrp.InstanceStatus) {
 	for i := range d.EVIPs {
 		d.EVIPs[i].Set = st.VIPsSet
 	}
+}
+
+// effectiveTracking applies what keepalived does to an instance's
+// tracking lists once the configuration is read: a track_interface naming
+// the instance's own interface is dropped; in a sync group without
+// sync_group_tracking_weight, weighted interfaces get weight 0 and
+// weighted scripts are dropped; an address owner (priority 255) drops
+// both.
+func effectiveTracking(cfg *parser.Config, vi *parser.VRRPInstance, ifs, scripts []dumpTrack) ([]dumpTrack, []dumpTrack) {
+	inSync, syncWeight := false, false
+	for _, g := range cfg.SyncGroups {
+		for _, m := range g.Group {
+			if m == vi.Name {
+				inSync, syncWeight = true, g.TrackingWeight
+			}
+		}
+	}
+	owner := vi.Priority == 255
+	unweighted := (inSync && !syncWeight) || owner
+	var outIfs []dumpTrack
+	for _, t := range ifs {
+		if t.Name == vi.Interface {
+			continue
+		}
+		if unweighted && t.Weight != 0 {
+			if owner && !(inSync && !syncWeight) {
+				continue
+			}
+			t.Weight = 0
+		}
+		outIfs = append(outIfs, t)
+	}
+	var outScripts []dumpTrack
+	for _, t := range scripts {
+		if unweighted && t.Weight != 0 {
+			continue
+		}
+		outScripts = append(outScripts, t)
+	}
+	return outIfs, outScripts
 }
 
 type namedScript struct {

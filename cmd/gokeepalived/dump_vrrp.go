@@ -17,16 +17,16 @@ func writeVRRPData(w io.Writer, snap vrrpSnapshot) error {
 	bw := bufio.NewWriter(w)
 	writeGlobalLines(bw, snap.Globals, dumpVRRPChild)
 	line := func(format string, a ...any) { fmt.Fprintf(bw, format+"\n", a...) }
-	if len(snap.SyncGroups) > 0 {
-		line("------< VRRP Sync groups >------")
-		for _, g := range snap.SyncGroups {
-			writeSyncGroup(line, g)
-		}
-	}
 	if len(snap.Instances) > 0 {
 		line("------< VRRP Topology >------")
 		for _, vi := range snap.Instances {
 			writeInstance(line, vi)
+		}
+	}
+	if len(snap.SyncGroups) > 0 {
+		line("------< VRRP Sync groups >------")
+		for _, g := range snap.SyncGroups {
+			writeSyncGroup(line, g)
 		}
 	}
 	if len(snap.Scripts) > 0 {
@@ -239,14 +239,23 @@ func writeInstance(line lineFunc, vi dumpVRRPInstance) {
 		}
 	}
 	if vi.Unicast {
-		if vi.UnicastTTL != -1 {
-			line("   Unicast TTL = %d", vi.UnicastTTL)
+		ttl := vi.UnicastTTL
+		if ttl == -1 && !vi.IPv6 {
+			ttl = 255 // keepalived's default for IPv4
+		}
+		if ttl != -1 {
+			line("   Unicast TTL = %d", ttl)
 		}
 		line("   Check unicast src : %s", yesNo(vi.CheckUnicastSrc))
 		line("   Unicast Peer :")
 		for _, p := range vi.UnicastPeers {
 			line("     %s min_ttl %d max_ttl %d", p.Addr, p.MinTTL, p.MaxTTL)
 		}
+		compat := vi.UnicastChecksumCompat
+		if compat == "" {
+			compat = "no"
+		}
+		line("   Unicast checksum compatibility = %s", compat)
 	}
 	if vi.FDIn != 0 || vi.FDOut != 0 {
 		line("   fd_in %d, fd_out %d", vi.FDIn, vi.FDOut)

@@ -17,10 +17,10 @@ const capturedDir = "testdata/dumps/keepalived-2.2.7"
 
 // fakeHost has every interface, so that configurations naming test
 // interfaces validate anywhere.
-type fakeHost struct{}
+type fakeHost struct{ name string }
 
 func (fakeHost) InterfaceExists(string) bool { return true }
-func (fakeHost) Hostname() string            { return "testhost" }
+func (h fakeHost) Hostname() string          { return h.name }
 
 func loadDumpConfig(t *testing.T, path string) *parser.Config {
 	t.Helper()
@@ -28,12 +28,13 @@ func loadDumpConfig(t *testing.T, path string) *parser.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return loadDumpConfigText(t, string(data))
+	// the host name of the machine the captures were made on
+	return loadDumpConfigText(t, string(data), "vm")
 }
 
-func loadDumpConfigText(t *testing.T, text string) *parser.Config {
+func loadDumpConfigText(t *testing.T, text, hostname string) *parser.Config {
 	t.Helper()
-	res := parser.LoadBytes("keepalived.conf", []byte(text), parser.Options{Host: fakeHost{}})
+	res := parser.LoadBytes("keepalived.conf", []byte(text), parser.Options{Host: fakeHost{hostname}})
 	// 6 is keepalived's warning that scripts run without script
 	// security, which it then does: the capture was made so.
 	if code := res.ExitCode(false); res.Config == nil || (code != 0 && code != 6) {
@@ -46,11 +47,27 @@ func loadDumpConfigText(t *testing.T, text string) *parser.Config {
 	// The script security pass depends on this machine's files; fix what
 	// keepalived resolved when the capture was made.
 	for _, s := range res.Config.VRRPScripts {
-		if s.Script != nil && len(s.Script.Argv) > 0 && s.Script.Argv[0] == "/bin/true" {
-			s.Script.Path, s.Script.UID, s.Script.GID, s.Script.Insecure = "/usr/bin/true", 0, 0, false
+		fixTrue(s.Script)
+	}
+	for _, vi := range res.Config.Instances {
+		for _, sc := range []*parser.Script{vi.NotifyBackup, vi.NotifyMaster, vi.NotifyFault, vi.Notify} {
+			fixTrue(sc)
+		}
+	}
+	for _, g := range res.Config.SyncGroups {
+		for _, sc := range []*parser.Script{g.NotifyBackup, g.NotifyMaster, g.NotifyFault, g.Notify} {
+			fixTrue(sc)
 		}
 	}
 	return res.Config
+}
+
+// fixTrue sets what keepalived's script check resolved for true(1) on
+// the capturing machine.
+func fixTrue(s *parser.Script) {
+	if s != nil && len(s.Argv) > 0 && (s.Argv[0] == "/bin/true" || s.Argv[0] == "/usr/bin/true") {
+		s.Path, s.UID, s.GID, s.Insecure = "/usr/bin/true", 0, 0, false
+	}
 }
 
 func tv(sec, usec int64) time.Time { return time.Unix(sec, usec*1000).UTC() }
@@ -185,6 +202,64 @@ func TestVRRPStatsMatchesKeepalived(t *testing.T) {
 		t.Fatal(err)
 	}
 	diffText(t, "keepalived.stats after clear", buf.String(), readCaptured(t, "keepalived.stats.after-clear"))
+}
+
+const capturedBackupDir = "testdata/dumps/keepalived-2.2.7-backup"
+
+// capturedBackupSnapshot is the second capture: two VRRPv3 BACKUP
+// instances in a sync group, one unicast, one multicast.
+func capturedBackupSnapshot(t *testing.T) vrrpSnapshot {
+	cfg := loadDumpConfig(t, filepath.Join(capturedBackupDir, "keepalived.conf"))
+	snap := vrrpSnapshotFromConfig(cfg)
+	master, src := netip.MustParseAddr("10.2.0.1"), netip.MustParseAddr("10.2.0.2")
+	statuses := []vrrp.InstanceStatus{
+		{Name: "VI_U", State: vrrp.StateBackup, WantState: vrrp.StateBackup, BasePriority: 100, EffectivePriority: 100,
+			MasterAdverInt: time.Second, MasterDownInterval: 3609375 * time.Microsecond, Deadline: tv(1795554912, 42948),
+			MasterAddr: master, MasterPriority: 200, SourceAddr: src},
+		{Name: "VI_M", State: vrrp.StateBackup, WantState: vrrp.StateBackup, BasePriority: 100, EffectivePriority: 100,
+			MasterAdverInt: 500 * time.Millisecond, MasterDownInterval: 1804687 * time.Microsecond, Deadline: tv(1795554910, 714302),
+			MasterAddr: master, MasterPriority: 200, SourceAddr: src},
+	}
+	last := []time.Time{tv(1795554903, 212891), tv(1795554903, 223890)}
+	rcvd := []uint64{3, 9}
+	for i := range snap.Instances {
+		vi := &snap.Instances[i]
+		vi.applyStatus(statuses[i])
+		vi.LastTransition = last[i]
+		vi.FDIn, vi.FDOut = 13+2*i, 14+2*i
+		vi.Stats = dumpVRRPStats{AdvertRcvd: rcvd[i]}
+	}
+	snap.SyncGroups[0].State = dumpStateBackup
+	return snap
+}
+
+func TestBackupDumpsMatchKeepalived(t *testing.T) {
+	snap := capturedBackupSnapshot(t)
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(capturedBackupDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	var buf bytes.Buffer
+	if err := writeVRRPData(&buf, snap); err != nil {
+		t.Fatal(err)
+	}
+	got, want := sections(buf.String()), sections(read("keepalived.data"))
+	diffText(t, "Global definitions", got["Global definitions"], dropLines(want["Global definitions"], " nftables ", " libnftnl "))
+	diffText(t, "VRRP Topology", got["VRRP Topology"], want["VRRP Topology"])
+	diffText(t, "VRRP Sync groups", got["VRRP Sync groups"], want["VRRP Sync groups"])
+	buf.Reset()
+	if err := writeVRRPStats(&buf, snap); err != nil {
+		t.Fatal(err)
+	}
+	diffText(t, "keepalived.stats", buf.String(), read("keepalived.stats"))
+	buf.Reset()
+	if err := writeVRRPJSON(&buf, snap); err != nil {
+		t.Fatal(err)
+	}
+	diffText(t, "keepalived.json", buf.String(), read("keepalived.json"))
 }
 
 func TestVRRPJSONMatchesKeepalived(t *testing.T) {
