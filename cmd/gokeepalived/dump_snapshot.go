@@ -112,6 +112,8 @@ type dumpVRRPInstance struct {
 
 	Interface        string
 	VMACName         string // use_vmac interface, "" when none
+	VMACUp           bool   // the VMAC interface is up
+	VMACXmitBase     bool   // vmac_xmit_base
 	DontTrackPrimary bool
 	SkipCheckAdvAddr bool
 	StrictMode       bool
@@ -456,7 +458,11 @@ func instanceFromConfig(cfg *parser.Config, vi *parser.VRRPInstance) dumpVRRPIns
 		}),
 	}
 	if vi.UseVMAC {
-		d.VMACName = vi.VMACName
+		d.VMACName, d.VMACXmitBase = vi.VMACName, vi.VMACXmitBase
+		if d.VMACName == "" {
+			// keepalived names it PREFIX.VRID
+			d.VMACName = cfg.Global.VMACPrefix + "." + strconv.Itoa(vi.VRID)
+		}
 	}
 	d.UnicastChecksumCompat = vi.OldUnicastChecksum
 	d.TrackIfs, d.TrackScript = effectiveTracking(cfg, vi, d.TrackIfs, d.TrackScript)

@@ -154,8 +154,12 @@ func writeInstance(line lineFunc, vi dumpVRRPInstance) {
 	}
 	line("   Master down timer = %d usecs", vi.MasterDownTimer.Microseconds())
 	if vi.VMACName != "" {
-		line("   Use VMAC, i/f name %s, is_up = %s, xmit_base = false", vi.VMACName, tf(vi.VIPSet || vi.State != dumpStateFault))
-		line("   Interface = %s, vmac on %s", vi.VMACName, vi.Interface)
+		line("   Use VMAC, i/f name %s, is_up = %s, xmit_base = %s", vi.VMACName, tf(vi.VMACUp), tf(vi.VMACXmitBase))
+		xmit := ""
+		if vi.VMACXmitBase {
+			xmit = ", xmit base i/f"
+		}
+		line("   Interface = %s, vmac on %s%s", vi.VMACName, vi.Interface, xmit)
 	} else {
 		iface := vi.Interface
 		if iface == "" {
@@ -500,7 +504,10 @@ func writeVRRPJSON(w io.Writer, snap vrrpSnapshot) error {
 		j.intField("skip_check_adv_addr", b01(vi.SkipCheckAdvAddr))
 		j.intField("strict_mode", b01(vi.StrictMode))
 		j.strField("vmac_ifname", vi.VMACName)
-		if vi.Interface != "" {
+		switch {
+		case vi.VMACName != "": // keepalived's ifp is the VMAC interface
+			j.strField("ifp_ifname", vi.VMACName)
+		case vi.Interface != "":
 			j.strField("ifp_ifname", vi.Interface)
 		}
 		j.intField("master_priority", vi.MasterPriority)

@@ -19,8 +19,8 @@ const capturedDir = "testdata/dumps/keepalived-2.2.7"
 // interfaces validate anywhere.
 type fakeHost struct{ name string }
 
-func (fakeHost) InterfaceExists(string) bool { return true }
-func (h fakeHost) Hostname() string          { return h.name }
+func (fakeHost) InterfaceExists(name string) bool { return !strings.HasPrefix(name, "vrrp") }
+func (h fakeHost) Hostname() string               { return h.name }
 
 func loadDumpConfig(t *testing.T, path string) *parser.Config {
 	t.Helper()
@@ -269,4 +269,13 @@ func TestVRRPJSONMatchesKeepalived(t *testing.T) {
 		t.Fatal(err)
 	}
 	diffText(t, "keepalived.json", buf.String(), readCaptured(t, "keepalived.json"))
+}
+
+func readFileT(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
