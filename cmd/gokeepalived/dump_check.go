@@ -109,6 +109,7 @@ type dumpChecker struct {
 	Checks       uint64        // checks completed
 	Failures     uint64        // checks that failed
 	LastDuration time.Duration // duration of the last check
+	DurationSum  time.Duration // total duration of the Checks
 }
 
 // dumpIPVSStats are an IPVS service's or destination's kernel counters.
