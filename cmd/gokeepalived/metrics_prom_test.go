@@ -101,7 +101,7 @@ func parsePromText(text string) (promParsed, error) {
 		if family != current {
 			return p, fmt.Errorf("line %d: sample %s outside its family block (%s)", n, name, current)
 		}
-		if p.help[family] == "" || p.typ[family] == "" {
+		if _, ok := p.help[family]; !ok || p.typ[family] == "" {
 			return p, fmt.Errorf("line %d: %s has no HELP or TYPE", n, family)
 		}
 		if p.typ[family] == "counter" && !strings.HasSuffix(family, "_total") {
