@@ -86,7 +86,7 @@ func (p *procHandle) wait(t *testing.T, d time.Duration) {
 // private pid files, as testing.md says.
 type keepalivedDaemon struct {
 	ns, dir, conf string
-	p          *procHandle
+	p             *procHandle
 }
 
 func newKeepalived(t *testing.T, ns, conf string) *keepalivedDaemon {
