@@ -16,7 +16,7 @@ type pcapFrame struct {
 	Data []byte
 }
 
-func readPcap(t *testing.T, path string) []pcapFrame {
+func readPcap(t testing.TB, path string) []pcapFrame {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {

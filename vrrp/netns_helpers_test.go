@@ -66,8 +66,8 @@ func scratchNetns(t *testing.T) (string, *netlink.Handle) {
 	return name, h
 }
 
-// inNetns runs f on an OS thread that has joined the named namespace.
-func inNetns(t *testing.T, name string, f func()) {
+// runInNetns runs f on an OS thread that has joined the named namespace.
+func runInNetns(t *testing.T, name string, f func()) {
 	t.Helper()
 	done := make(chan struct{})
 	var ferr error

@@ -85,6 +85,30 @@ record() {
 	grep -E 'Entering|priority|Stopped' "$tmp/ka.log" | sed "s/^/   $name: /" || true
 }
 
+# ucarp speaks CARP on VRRP's protocol number 112, with a VRRPv2-looking
+# first byte; a VRRP node must reject it. ucarp.pcap holds two of its
+# adverts (vhid 51, password "secret"), recorded when ucarp is installed.
+record_ucarp() {
+	command -v ucarp >/dev/null || { echo "record.sh: ucarp not installed, ucarp.pcap kept" >&2; return 0; }
+	local ns=kacap-u-$$ tmp
+	tmp=$(mktemp -d)
+	ip netns add "$ns"
+	ip -n "$ns" link add u0 address 02:00:00:00:00:0c type veth peer name u1
+	ip -n "$ns" addr add 10.99.0.5/24 dev u0
+	ip -n "$ns" link set u0 up
+	ip -n "$ns" link set u1 up
+	ip netns exec "$ns" timeout 7 tcpdump -q -n -U -i u1 -c 2 -w "$tmp/u.pcap" 'ip proto 112' >/dev/null 2>&1 &
+	local tp=$!
+	sleep 0.5
+	ip netns exec "$ns" timeout 6 ucarp -i u0 -s 10.99.0.5 -v 51 -p secret -a 10.99.0.200 \
+		-u /bin/true -d /bin/true -b 1 -P >/dev/null 2>&1 || true
+	wait "$tp" || true
+	ip netns del "$ns"
+	cp "$tmp/u.pcap" ucarp.pcap
+	rm -rf "$tmp"
+	echo "== ucarp: $(tcpdump -r ucarp.pcap 2>/dev/null | wc -l) packets"
+}
+
 names=("$@")
 if [ ${#names[@]} = 0 ]; then
 	for f in *.conf; do names+=("${f%.conf}"); done
@@ -98,4 +122,5 @@ for n in "${names[@]}"; do
 done
 rc=0
 for p in "${pids[@]}"; do wait "$p" || rc=1; done
+if [ $# = 0 ]; then record_ucarp || rc=1; fi
 exit $rc
