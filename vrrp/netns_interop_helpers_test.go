@@ -52,7 +52,9 @@ func startProc(t *testing.T, logPath string, env []string, args ...string) *proc
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdout, cmd.Stderr = lf, lf
 	cmd.Env = append(os.Environ(), env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	// No Pdeathsig: it fires when the creating OS thread exits, and the
+	// namespace threads of these tests do exit. t.Cleanup kills instead.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		lf.Close()
 		t.Fatalf("start %s: %v", strings.Join(args, " "), err)

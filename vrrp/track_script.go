@@ -3,7 +3,6 @@ package vrrp
 import (
 	"context"
 	"log/slog"
-	"strconv"
 	"sync"
 	"time"
 
@@ -25,7 +24,8 @@ type scriptExecFunc func(ctx context.Context, argv []string, uid, gid int, timeo
 
 // scriptTracker runs one vrrp_script every interval from a timer re-armed
 // when it fires, as keepalived does (so a slow script does not stretch the
-// period), and reports each result; the state machine keeps rise and fall.
+// period), and reports each result; the state machine keeps rise and fall
+// and logs keepalived's "Script `x` now returning N".
 type scriptTracker struct {
 	name     string
 	argv     []string
@@ -36,10 +36,8 @@ type scriptTracker struct {
 	report   func(name string, o scriptOutcome)
 	log      *slog.Logger
 
-	mu         sync.Mutex
-	running    bool
-	lastStatus int
-	haveStatus bool
+	mu      sync.Mutex
+	running bool
 }
 
 func newScriptTracker(s *parser.VRRPScript, exec scriptExecFunc, report func(string, scriptOutcome), log *slog.Logger) *scriptTracker {
@@ -89,16 +87,9 @@ func (t *scriptTracker) Run(ctx context.Context) {
 			o := t.exec(ctx, t.argv, t.uid, t.gid, t.timeout)
 			t.mu.Lock()
 			t.running = false
-			changed := o.Err == nil && !o.TimedOut && o.Signal == 0 && (!t.haveStatus || o.ExitStatus != t.lastStatus)
-			if o.Err == nil && !o.TimedOut && o.Signal == 0 {
-				t.lastStatus, t.haveStatus = o.ExitStatus, true
-			}
 			t.mu.Unlock()
 			if ctx.Err() != nil {
 				return
-			}
-			if changed && o.ExitStatus != 0 {
-				t.log.Info("Script `" + t.name + "` now returning " + strconv.Itoa(o.ExitStatus))
 			}
 			if o.Err != nil {
 				t.log.Warn("VRRP_Script("+t.name+") cannot run", "err", o.Err)
