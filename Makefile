@@ -3,7 +3,7 @@ PREFIX ?= /usr/local
 BIN := bin/gokeepalived
 FUZZTIME ?= 20s
 
-.PHONY: all build test test-unit test-corpus lint fuzz bench-parse install demo clean
+.PHONY: all build test test-unit test-corpus lint fuzz bench-parse install demo clean record-adverts
 
 all: build
 
@@ -48,6 +48,11 @@ demo: build
 	else \
 	  ./$(BIN) -t -f testdata/lvs-dr.conf; echo "exit status $$?"; \
 	fi
+
+# Re-record the golden VRRP captures from the installed keepalived (root,
+# tcpdump; ucarp optional).
+record-adverts:
+	vrrp/testdata/adverts/record.sh
 
 clean:
 	rm -rf bin

@@ -3,6 +3,7 @@
 package vrrp
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mdlayher/packet"
 	"golang.org/x/sys/unix"
 )
 
@@ -327,5 +329,229 @@ func TestReceiveKeepalivedNetns(t *testing.T) {
 	}
 	if st := val.Stats(); st.PriZeroRcvd != 1 || st.AdvertRcvd < 2 {
 		t.Errorf("stats %+v", st)
+	}
+}
+
+// TestGARPSenderNetns: the sender's GARP and NA leave the interface as the
+// frames keepalived sends, and nothing is sent on a NOARP interface.
+func TestGARPSenderNetns(t *testing.T) {
+	codecNeedRoot(t)
+	p := newCodecPair(t)
+	var s NeighborAnnouncer
+	var err error
+	inNetns(t, p.a, func() { s, err = NewGARPSender(GARPConfig{Interface: p.ifA}) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var capARP, capNA *packet.Conn
+	inNetns(t, p.b, func() {
+		ifi, ierr := net.InterfaceByName(p.ifB)
+		if ierr != nil {
+			err = ierr
+			return
+		}
+		if capARP, err = packet.Listen(ifi, packet.Raw, etherTypeARP, nil); err != nil {
+			return
+		}
+		capNA, err = packet.Listen(ifi, packet.Raw, etherTypeIPv6, nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer capARP.Close()
+	defer capNA.Close()
+
+	read := func(c *packet.Conn, want func([]byte) bool) []byte {
+		t.Helper()
+		buf := make([]byte, 1500)
+		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		for {
+			n, _, err := c.ReadFrom(buf)
+			if err != nil {
+				t.Fatalf("capture: %v", err)
+			}
+			if want(buf[:n]) {
+				return buf[:n]
+			}
+		}
+	}
+	vip4 := netip.MustParseAddr("10.99.0.100")
+	if err := s.Announce(vip4, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := read(capARP, func(b []byte) bool { return len(b) >= GARPFrameLen })
+	want, _ := GARPFrame(macA, vip4)
+	if !bytes.Equal(got[:GARPFrameLen], want) {
+		t.Errorf("GARP on the wire %x, want %x", got, want)
+	}
+	vmac := net.HardwareAddr{0, 0, 0x5e, 0, 1, 51}
+	if err := s.Announce(vip4, vmac); err != nil {
+		t.Fatal(err)
+	}
+	got = read(capARP, func(b []byte) bool { return len(b) >= GARPFrameLen })
+	if want, _ := GARPFrame(vmac, vip4); !bytes.Equal(got[:GARPFrameLen], want) {
+		t.Errorf("VMAC GARP %x, want %x", got, want)
+	}
+
+	vip6 := netip.MustParseAddr("fd99::100")
+	if err := s.Announce(vip6, nil); err != nil {
+		t.Fatal(err)
+	}
+	got = read(capNA, func(b []byte) bool { return len(b) >= NAFrameLen && b[20] == 58 && b[54] == 136 })
+	if want, _ := NAFrame(macA, vip6, false); !bytes.Equal(got[:NAFrameLen], want) {
+		t.Errorf("NA on the wire %x, want %x", got, want)
+	}
+
+	// NOARP: nothing leaves. A VRRP-free marker frame sent afterwards is
+	// the first thing the capture sees.
+	codecRun(t, "ip", "-n", p.a, "link", "set", p.ifA, "arp", "off")
+	if err := s.Announce(netip.MustParseAddr("10.99.0.111"), nil); err != nil {
+		t.Fatal(err)
+	}
+	codecRun(t, "ip", "-n", p.a, "link", "set", p.ifA, "arp", "on")
+	marker := netip.MustParseAddr("10.99.0.112")
+	if err := s.Announce(marker, nil); err != nil {
+		t.Fatal(err)
+	}
+	got = read(capARP, func(b []byte) bool { return len(b) >= GARPFrameLen })
+	if ip := netip.AddrFrom4([4]byte(got[28:32])); ip != marker {
+		t.Errorf("first GARP after NOARP is for %s, want %s (sent while NOARP)", ip, marker)
+	}
+}
+
+// startKeepalived runs keepalived's VRRP process in namespace ns with conf
+// and stops it (and only it) when the test ends.
+func startKeepalived(t *testing.T, ns, conf string) *strings.Builder {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "keepalived.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("ip", "netns", "exec", ns, "keepalived", "-n", "-l", "-D", "-P", "-f", path,
+		"-p", filepath.Join(dir, "ka.pid"), "-r", filepath.Join(dir, "vrrp.pid"), "-c", filepath.Join(dir, "check.pid"))
+	cmd.Env = append(os.Environ(), "TMPDIR="+dir)
+	log := &strings.Builder{}
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(3 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+		}
+	})
+	return log
+}
+
+// TestKeepalivedAcceptsOurAdverts: a real keepalived backup accepts our
+// higher-priority adverts (it stays BACKUP past its master down interval)
+// and takes over on our priority-0 advert, for v2 PASS, v2 AH, v3 over
+// IPv4 and v3 over IPv6.
+func TestKeepalivedAcceptsOurAdverts(t *testing.T) {
+	codecNeedRoot(t, "keepalived")
+	cases := []struct {
+		name, auth, version string
+		ipv6                bool
+	}{
+		{name: "v2 PASS", auth: "authentication {\n auth_type PASS\n auth_pass secret12\n }", version: "2"},
+		{name: "v2 AH", auth: "authentication {\n auth_type AH\n auth_pass secret12\n }", version: "2"},
+		{name: "v3 IPv4", version: "3"},
+		{name: "v3 IPv6", version: "3", ipv6: true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			p := newCodecPair(t)
+			vips := addrs("10.99.0.100", "10.99.0.101")
+			src := netip.MustParseAddr("10.99.0.2")
+			if c.ipv6 {
+				vips = addrs("fe80::1:100", "fd99::100")
+				src = netip.MustParseAddr("fe80::ff:fe00:b")
+			}
+			var vipLines strings.Builder
+			for _, v := range vips {
+				vipLines.WriteString("        " + v.String() + "\n")
+			}
+			log := startKeepalived(t, p.a, `vrrp_instance VI_1 {
+    state BACKUP
+    interface `+p.ifA+`
+    virtual_router_id 51
+    priority 100
+    advert_int 1
+    version `+c.version+`
+    `+c.auth+`
+    virtual_ipaddress {
+`+vipLines.String()+`    }
+}
+`)
+			enc := EncoderConfig{Version: uint8(c.version[0] - '0'), VRID: 51, Interval: time.Second, Addrs: vips, Src: src}
+			cc := ConnConfig{Interface: p.ifB, IPv6: c.ipv6, Src: src}
+			switch {
+			case strings.Contains(c.auth, "PASS"):
+				enc.AuthType, enc.AuthData = AuthPass, PassAuthData("secret12")
+			case strings.Contains(c.auth, "AH"):
+				enc.AuthType, enc.AuthData = AuthAH, PassAuthData("secret12")
+				cc.AH = true
+			}
+			conn := openConn(t, p.b, cc)
+			e, err := NewEncoder(enc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			send := func(prio uint8) {
+				dgs, err := e.Build(prio)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, dg := range dgs {
+					if err := conn.Send(dg); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			// keepalived's backup would take over 3·1 s + skew (0.61 s)
+			// after start without valid adverts; 4.2 s of ours at 0.2 s
+			// intervals must keep it quiet.
+			ctx, cancel := context.WithTimeout(context.Background(), 4200*time.Millisecond)
+			defer cancel()
+			heard := make(chan Received, 1)
+			go func() {
+				if rx, err := conn.Receive(ctx); err == nil {
+					heard <- rx
+				}
+			}()
+			tick := time.NewTicker(200 * time.Millisecond)
+			defer tick.Stop()
+		loop:
+			for {
+				send(200)
+				select {
+				case rx := <-heard:
+					t.Fatalf("keepalived advertised (%d bytes) although we are master: it refused our adverts\n%s", len(rx.Data), log)
+				case <-ctx.Done():
+					break loop
+				case <-tick.C:
+				}
+			}
+			if strings.Contains(log.String(), "Entering MASTER STATE") {
+				t.Fatalf("keepalived became master:\n%s", log)
+			}
+			// Our resignation: keepalived takes over after its skew time.
+			send(PriorityStop)
+			val := NewValidator(ValidatorConfig{Name: "ka", IPv6: c.ipv6, Version: enc.Version, VRID: 51, Interval: time.Second,
+				AuthType: enc.AuthType, AuthData: enc.AuthData, VIPs: vips})
+			rx := receiveWithin(t, conn, 3*time.Second)
+			if r := val.Check(rx, true); r.Verdict != Accept || r.Advert().Priority != 100 {
+				t.Fatalf("keepalived's advert after our priority 0: %v %q\n%s", r.Verdict, r.Log, log)
+			}
+		})
 	}
 }
