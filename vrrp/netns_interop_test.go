@@ -171,3 +171,38 @@ func TestInteropKeepalivedPair(t *testing.T) {
 		})
 	}
 }
+
+// TestInteropGoPair: two gokeepalived nodes.
+func TestInteropGoPair(t *testing.T) {
+	requireNetns(t)
+	for _, c := range interopCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			runFailover(t, c, makeGoNode, makeGoNode)
+		})
+	}
+}
+
+// TestInteropGoMasterKeepalivedBackup: gokeepalived holds priority 100,
+// keepalived 2.2.7 priority 80.
+func TestInteropGoMasterKeepalivedBackup(t *testing.T) {
+	requireNetns(t, "keepalived")
+	for _, c := range interopCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			runFailover(t, c, makeGoNode, makeKeepalived)
+		})
+	}
+}
+
+// TestInteropKeepalivedMasterGoBackup: keepalived 2.2.7 holds priority
+// 100, gokeepalived priority 80.
+func TestInteropKeepalivedMasterGoBackup(t *testing.T) {
+	requireNetns(t, "keepalived")
+	for _, c := range interopCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			runFailover(t, c, makeKeepalived, makeGoNode)
+		})
+	}
+}
