@@ -4,6 +4,7 @@ package vrrp
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"net/netip"
 	"strings"
@@ -152,6 +153,8 @@ func runFailover(t *testing.T, c interopCase, mkMaster, mkBackup daemonMaker) fa
 	a.Start(t)
 	expectMaster("preemption by lb1", time.Now(), w1, w2, "lb1", mac1, startup)
 
+	// Crash at a random phase of the advert cycle, as a real crash is.
+	time.Sleep(time.Duration(rand.Int64N(int64(adv))))
 	// A crashed node leaves its VIP behind; only lb2's must matter.
 	start = time.Now()
 	a.Crash(t)
