@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
-	"strings"
 	"sync"
 	"time"
 
@@ -53,6 +52,11 @@ type NodeConfig struct {
 	// RunScript runs vrrp_script checks; nil disables them (the machine
 	// then holds weight-0 scripts in their initial state).
 	RunScript scriptExecFunc
+	// SetupVMAC creates the macvlan of a use_vmac instance before its
+	// socket is opened; the function it returns removes it at the end of
+	// Run. Nil ignores use_vmac (addresses and adverts then use the VMAC
+	// name, which must exist).
+	SetupVMAC func(vi *parser.VRRPInstance) (func(), error)
 }
 
 // Node runs the VRRP instances of one configuration: one goroutine owns
@@ -70,6 +74,9 @@ type Node struct {
 
 	events chan nodeEvent
 	notify *notifyQueue
+
+	// cleanups run when Run returns (VMAC removal), last first.
+	cleanups []func()
 
 	mu     sync.Mutex
 	states map[string]State
@@ -204,6 +211,13 @@ func (n *Node) setup() error {
 
 	conns := map[string]*nodeConn{}
 	for _, vi := range c.Instances {
+		if vi.UseVMAC && n.cfg.SetupVMAC != nil {
+			undo, err := n.cfg.SetupVMAC(vi)
+			if err != nil {
+				return err
+			}
+			n.cleanups = append(n.cleanups, undo)
+		}
 		ni, err := n.newInstance(vi)
 		if err != nil {
 			return err
@@ -360,6 +374,11 @@ func (n *Node) send(ev Event) {
 // does on SIGTERM: masters send a priority-0 advert and remove their
 // addresses, STOP notifications are delivered, sockets are closed.
 func (n *Node) Run(ctx context.Context) error {
+	defer func() {
+		for i := len(n.cleanups) - 1; i >= 0; i-- {
+			n.cleanups[i]()
+		}
+	}()
 	if err := n.setup(); err != nil {
 		n.closeConns()
 		return err
@@ -734,13 +753,4 @@ func (n *Node) processScanner() *processScanner {
 		s.matchers = append(s.matchers, newProcessMatcher(tp))
 	}
 	return s
-}
-
-// instanceNames lists the instances, for messages.
-func (n *Node) instanceNames() string {
-	var names []string
-	for _, vi := range n.cfg.Config.Instances {
-		names = append(names, vi.Name)
-	}
-	return strings.Join(names, ", ")
 }

@@ -78,6 +78,9 @@ func NewLinuxNodeConfig(cfg *parser.Config, log *slog.Logger) (NodeConfig, *Linu
 		WatchFiles: true,
 		ProcDir:    "/proc",
 		RunScript:  execScript,
+		SetupVMAC: func(vi *parser.VRRPInstance) (func(), error) {
+			return setupVMAC(h, vi, log)
+		},
 	}
 	return nc, e, nil
 }
