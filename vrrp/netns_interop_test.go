@@ -5,8 +5,8 @@ package vrrp
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 	"time"
