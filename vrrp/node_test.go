@@ -339,3 +339,57 @@ func TestNodeScriptLowersPriority(t *testing.T) {
 		a.stop(t)
 	})
 }
+
+// TestNodeInstallsEverything: on becoming master the node adds VIPs, then
+// eVIPs, routes and rules, and GARPs for VIPs then eVIPs; on shutdown it
+// removes them in the reverse order; at start it clears left-overs (an
+// eVIP a crashed predecessor left behind).
+func TestNodeInstallsEverything(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := &fakeWire{}
+		conf := nodeConf(100, ` virtual_ipaddress_excluded {
+  10.99.1.1/24
+  fd00::1
+ }
+ virtual_routes {
+  192.168.7.0/24 via 10.99.0.254 dev eth0
+ }
+ virtual_rules {
+  from 10.99.0.100 table 100 priority 100
+ }
+`)
+		var fa *fakeAddressManager
+		a := startTestNode(t, w, "10.99.0.1", conf, func(c *NodeConfig) {
+			fa = c.Addrs.(*fakeAddressManager)
+			// Left over by a crash: must be gone before anything else.
+			_ = fa.AddAddress(Address{Prefix: netip.MustParsePrefix("10.99.1.1/24"), Dev: "eth0"})
+			fa.takeOps()
+		})
+		time.Sleep(4 * time.Second)
+		synctest.Wait()
+		ops := fa.takeOps()
+		want := []string{
+			"-a 10.99.1.1/24 dev eth0",
+			"+a 10.99.0.100/32 dev eth0",
+			"+a 10.99.1.1/24 dev eth0",
+			"+a fd00::1/128 dev eth0",
+			"+r 192.168.7.0/24 via 10.99.0.254 dev eth0",
+		}
+		if len(ops) != 6 || !slices.Equal(ops[:5], want) || !strings.HasPrefix(ops[5], "+u from 10.99.0.100/32 lookup 100") {
+			t.Errorf("operations\n got %q\nwant %q + rule", ops, want)
+		}
+		garps, _ := a.rec.snapshot()
+		if len(garps) != 15 || garps[0] != "eth0 10.99.0.100" || garps[1] != "eth0 10.99.1.1" || garps[2] != "eth0 fd00::1" {
+			t.Errorf("GARP/NA %v: want 5 rounds of VIP, eVIP, eVIP", garps)
+		}
+		a.stop(t)
+		ops = fa.takeOps()
+		if len(ops) != 5 || !strings.HasPrefix(ops[0], "-u ") || !strings.HasPrefix(ops[1], "-r ") ||
+			ops[2] != "-a 10.99.0.100/32 dev eth0" {
+			t.Errorf("shutdown operations %q", ops)
+		}
+		if p := fa.present(); len(p) != 0 {
+			t.Errorf("left %v", p)
+		}
+	})
+}
