@@ -87,4 +87,3 @@ func TestNetnsTrackingFailover(t *testing.T) {
 	a.Wait(t)
 	b.Wait(t)
 }
-
