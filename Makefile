@@ -35,7 +35,8 @@ bench-parse: build
 	./scripts/bench-parse.sh
 
 # Failover times of gokeepalived and keepalived 2.2.7 side by side in network
-# namespaces (root, keepalived). RUNS=N runs each; V3=1 for v3 at 0.1 s.
+# namespaces (root, keepalived). RUNS=N runs each; V3=1 for v3 at 0.1 s;
+# JITTER=1 for the advert intervals of 200 instances at advert_int 0.01.
 bench-vrrp:
 	./scripts/bench-vrrp.sh
 
