@@ -163,18 +163,30 @@ func TestProcessMatcher(t *testing.T) {
 }
 
 // fakeProc writes a /proc look-alike: pid -> (stat state, comm, cmdline).
+// dir is a symbolic link swapped atomically to a fresh tree, so a scanner
+// never sees a half-written one.
 func fakeProc(t *testing.T, dir string, procs map[string][3]string) {
 	t.Helper()
-	_ = os.RemoveAll(dir)
+	tree, err := os.MkdirTemp(filepath.Dir(dir), "tree")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for pid, p := range procs {
-		d := filepath.Join(dir, pid)
+		d := filepath.Join(tree, pid)
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
 		_ = os.WriteFile(filepath.Join(d, "stat"), []byte(pid+" ("+p[1]+") "+p[0]+" 1 1 1"), 0o644)
 		_ = os.WriteFile(filepath.Join(d, "cmdline"), []byte(p[2]), 0o644)
 	}
-	_ = os.MkdirAll(filepath.Join(dir, "self"), 0o755)
+	_ = os.MkdirAll(filepath.Join(tree, "self"), 0o755)
+	link := tree + ".link"
+	if err := os.Symlink(tree, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(link, dir); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestProcessScanner(t *testing.T) {
