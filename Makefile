@@ -3,7 +3,8 @@ PREFIX ?= /usr/local
 BIN := bin/gokeepalived
 FUZZTIME ?= 20s
 
-.PHONY: all build test test-unit test-corpus lint fuzz bench-parse bench-vrrp install demo clean record-adverts
+.PHONY: all build test test-unit test-corpus lint fuzz bench-parse bench-vrrp install demo clean record-adverts probe-golden
+.PHONY: vm-image vm-test vm-shell
 
 all: build
 
@@ -15,6 +16,7 @@ build:
 # and a short fuzz run.
 test: lint
 	$(GO) test -race -count=1 ./...
+	@$(MAKE) --no-print-directory vm-test VM_OPTIONAL=1
 	$(MAKE) fuzz FUZZTIME=10s
 
 lint:
@@ -31,6 +33,31 @@ fuzz:
 	  done; \
 	done
 
+# Re-record notify's golden files from real keepalived 2.2.7 (root,
+# keepalived, iproute2; runs in a private network namespace).
+.PHONY: record-notify
+record-notify:
+	notify/testdata/record/record.sh
+
+# IPVS tests in a qemu VM with Debian's cloud kernel (scripts/vm/README.md).
+# VM_PKGS: packages whose tests run there; VM_RUN: a -run regexp.
+# make test runs vm-test with VM_OPTIONAL=1: a host without qemu or without
+# access to the kernel package prints "SKIP: IPVS VM tests (reason)".
+VM_PKGS ?= ./ipvs ./check
+VM_RUN ?=
+vm-image:
+	scripts/vm/build-image.sh --force >/dev/null
+
+vm-test:
+	GO=$(GO) VM_OPTIONAL=$(VM_OPTIONAL) scripts/vm/run-tests.sh $(if $(VM_RUN),-run '$(VM_RUN)') $(VM_PKGS)
+
+vm-shell:
+	GO=$(GO) scripts/vm/run-tests.sh -shell $(VM_PKGS)
+
+# Re-record the HTTP_GET/SSL_GET golden files from Debian's genhash.
+probe-golden:
+	./check/testdata/probe/record.sh
+
 bench-parse: build
 	./scripts/bench-parse.sh
 
@@ -39,6 +66,13 @@ bench-parse: build
 # JITTER=1 for the advert intervals of 200 instances at advert_int 0.01.
 bench-vrrp:
 	./scripts/bench-vrrp.sh
+# The health-check scheduler on 10,000 real servers at delay_loop 1: CPU per
+# simulated minute (virtual time), lateness and CPU with the real loop, and
+# the reload of that configuration. The side-by-side run with keepalived
+# needs IPVS and comes with the VM harness.
+.PHONY: bench-check
+bench-check:
+	$(GO) test -run '^$$' -bench 'Scheduler10k|Reload10k' -benchtime 3x ./check
 
 install: build
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/gokeepalived

@@ -2,6 +2,7 @@ package parser
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"net"
 	"net/netip"
@@ -38,6 +39,19 @@ type GlobalMail struct {
 	NoCheckerEmails bool `json:"no_checker_emails,omitempty"`
 	// RSInitNotifies is `rs_init_notifies [BOOL]`.
 	RSInitNotifies bool `json:"rs_init_notifies,omitempty"`
+
+	// gokeepalived extensions (keepalived 2.2.7 rejects these keywords):
+	// SMTPStartTLS is `smtp_starttls [BOOL]`: EHLO and STARTTLS before
+	// the mail, the server's certificate verified.
+	SMTPStartTLS bool `json:"smtp_starttls,omitempty"`
+	// SMTPTLSCAFile is `smtp_tls_ca_file PATH`: PEM roots to verify the
+	// server with instead of the system's.
+	SMTPTLSCAFile string `json:"smtp_tls_ca_file,omitempty"`
+	// SMTPAuthUser and SMTPAuthPassword are `smtp_auth_user NAME` and
+	// `smtp_auth_password SECRET`: AUTH PLAIN, sent only over STARTTLS.
+	// The password is left out of dumps.
+	SMTPAuthUser     string `json:"smtp_auth_user,omitempty"`
+	SMTPAuthPassword string `json:"-"`
 }
 
 // SMTPServer is where alert mails go.
@@ -74,6 +88,34 @@ var globalMailKeywords = table[GlobalDefs]{
 	"no_email_faults":   {handle: flagInto(func(g *GlobalDefs) *bool { return &g.NoEmailFaults })},
 	"no_checker_emails": {handle: boolInto(func(g *GlobalDefs) *bool { return &g.NoCheckerEmails }, "Invalid value '%s' for global no_checker_emails specified")},
 	"rs_init_notifies":  {handle: boolInto(func(g *GlobalDefs) *bool { return &g.RSInitNotifies }, "Invalid value '%s' for global rs_init_notifies specified")},
+
+	"smtp_starttls":      {handle: gdSMTPStartTLS},
+	"smtp_tls_ca_file":   {handle: gdSMTPExtString(func(g *GlobalDefs) *string { return &g.SMTPTLSCAFile })},
+	"smtp_auth_user":     {handle: gdSMTPExtString(func(g *GlobalDefs) *string { return &g.SMTPAuthUser })},
+	"smtp_auth_password": {handle: gdSMTPExtString(func(g *GlobalDefs) *string { return &g.SMTPAuthPassword })},
+}
+
+// extensionNote tells -t's reader that a keyword is gokeepalived's own:
+// a note that never changes the exit code, even with --strict.
+func extensionNote(s *stmt) {
+	s.d.report(Diagnostic{Pos: s.Pos(), Severity: SeverityNote, Own: true,
+		Message: fmt.Sprintf("%s is a gokeepalived extension: keepalived 2.2.7 does not know this keyword", s.Keyword())})
+}
+
+func gdSMTPStartTLS(s *stmt, g *GlobalDefs) {
+	extensionNote(s)
+	if v, ok := s.optBool("Invalid value '%s' for global smtp_starttls specified"); ok {
+		g.SMTPStartTLS = v
+	}
+}
+
+func gdSMTPExtString(field func(*GlobalDefs) *string) func(*stmt, *GlobalDefs) {
+	return func(s *stmt, g *GlobalDefs) {
+		extensionNote(s)
+		if v, ok := s.Need(1); ok {
+			*field(g) = v
+		}
+	}
 }
 
 func optBoolPtr(field func(*GlobalDefs) **bool, format string) func(*stmt, *GlobalDefs) {

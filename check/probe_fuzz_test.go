@@ -1,0 +1,79 @@
+package check
+
+import (
+	"bytes"
+	"crypto/md5"
+	"regexp"
+	"strconv"
+	"testing"
+)
+
+// FuzzHTTPResponse: what the response reader concludes (headers found,
+// status, Content-Length, body size, digest, regex subject) must not depend
+// on how the bytes were split into reads.
+func FuzzHTTPResponse(f *testing.F) {
+	f.Add([]byte("HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello world"), uint8(3))
+	f.Add([]byte("HTTP/1.1 404 Not Found\r\n\r\n"), uint8(1))
+	f.Add([]byte("HTTP/1.1 200\r\n\r\nx"), uint8(7))
+	f.Add([]byte("\r\n\r\n\r\n"), uint8(2))
+	f.Fuzz(func(t *testing.T, data []byte, step uint8) {
+		u := &httpURL{digest: []byte{0}, re: regexp.MustCompile("x")}
+		feed := func(n int) *httpResponse {
+			r := &httpResponse{clen: -1, md5: md5.New()}
+			for b := data; len(b) > 0; {
+				k := min(len(b), n)
+				r.feed(b[:k], u)
+				b = b[k:]
+			}
+			return r
+		}
+		one := feed(len(data) + 1)
+		many := feed(int(step%16) + 1)
+		if one.haveHead != many.haveHead || one.status != many.status || one.clen != many.clen || one.rxBody != many.rxBody {
+			t.Fatalf("split reads changed the result: %+v vs %+v", one, many)
+		}
+		if !bytes.Equal(one.md5.Sum(nil), many.md5.Sum(nil)) || !bytes.Equal(one.regexBuf, many.regexBuf) {
+			t.Fatal("split reads changed the digest or regex subject")
+		}
+		if one.haveHead {
+			if end := httpHeaderEnd(data); end < 0 || int64(len(data)-end) != one.rxBody {
+				t.Fatalf("body of %d bytes, header end at %d of %d", one.rxBody, end, len(data))
+			}
+		}
+		if c := httpStatusCode(data); c < 0 || c > 999 {
+			t.Fatalf("status %d", c)
+		}
+	})
+}
+
+// FuzzStrtol0: on plain decimal numbers strtol0 agrees with strconv, and
+// it never panics on anything else.
+func FuzzStrtol0(f *testing.F) {
+	for _, s := range []string{"0", "-1", "0x10", "017", " 12x", "9223372036854775808", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, over := strtol0(s)
+		if len(s) > 0 && s[0] != '0' && s[0] != '+' && !bytes.ContainsAny([]byte(s), " \t\n\v\f\r") {
+			if want, err := strconv.ParseInt(s, 10, 64); err == nil && (v != want || over) {
+				t.Fatalf("strtol0(%q) = %d, %v; strconv says %d", s, v, over, want)
+			}
+		}
+	})
+}
+
+// FuzzDNSReply: a reply decides the attempt only if it is a response with
+// our id, and then its RCODE is the low four bits of the flags.
+func FuzzDNSReply(f *testing.F) {
+	f.Add([]byte("\x12\x34\x81\x80\x00\x01\x00\x00\x00\x00\x00\x00"), uint16(0x1234))
+	f.Add([]byte("\x12\x34\x01\x00"), uint16(0x1234))
+	f.Fuzz(func(t *testing.T, b []byte, id uint16) {
+		done, rcode := dnsReply(b, id)
+		if !done {
+			return
+		}
+		if len(b) < 8 || int(b[0])<<8|int(b[1]) != int(id) || b[2]&0x80 == 0 || rcode != int(b[3]&0x0f) {
+			t.Fatalf("reply %x judged for id %04x with rcode %d", b, id, rcode)
+		}
+	})
+}

@@ -1,0 +1,534 @@
+package check
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/parser"
+)
+
+// bootstrapDelay is the fixed part of every checker's first delay after a
+// start or a reload; the random warmup is added to it.
+const bootstrapDelay = time.Second
+
+// DefaultMaxConcurrent bounds the attempts in flight when Options leaves
+// it zero. keepalived has no bound (one event loop, non-blocking sockets);
+// a bound keeps descriptors and goroutines in check when many backends
+// hang, at the price of delaying checks beyond it.
+const DefaultMaxConcurrent = 4096
+
+// Options tunes a Scheduler. The zero value is keepalived's behaviour with
+// the system clock.
+type Options struct {
+	// Log receives keepalived's log lines (the message is keepalived's
+	// wording). Nil means slog.Default().
+	Log *slog.Logger
+	// Clock is the time source; nil means the system clock.
+	Clock Clock
+	// Rand draws the random part of first delays; nil seeds one at random.
+	Rand *rand.Rand
+	// MaxConcurrent bounds attempts in flight (0: DefaultMaxConcurrent).
+	MaxConcurrent int
+	// NoDedupe runs every checker block on its own even when several are
+	// identical, as keepalived does.
+	NoDedupe bool
+	// AddressCount tells how many times an address is configured on this
+	// host, for virtual servers with ha_suspend; nil means present once.
+	AddressCount func(netip.Addr) int
+	// WatchFiles reports changes of FILE_CHECK's tracked files (the daemon
+	// passes WatchTrackFiles). Nil means reading each file every second.
+	WatchFiles func(ctx context.Context, paths []string, changed func(path string)) error
+}
+
+// Scheduler runs every health check of a configuration with keepalived's
+// timing rules and keeps the real and virtual server states that the IPVS
+// table is computed from. It implements Health.
+type Scheduler struct {
+	newProbe     ProbeFactory
+	notifier     Notifier
+	log          *slog.Logger
+	clock        Clock
+	rnd          *rand.Rand
+	maxConc      int
+	dedupe       bool
+	addressCount func(netip.Addr) int
+	// watchFiles is Options.WatchFiles.
+	watchFiles func(ctx context.Context, paths []string, changed func(path string)) error
+
+	// mu guards the model and the statistics; the loop holds it while it
+	// changes state, Health and Stats take it to read.
+	mu                                              sync.RWMutex
+	m                                               *model
+	logAllFailures, noCheckerEmails, rsInitNotifies bool
+	stats                                           Stats
+
+	// The rest belongs to the loop.
+	timers  taskHeap
+	seq     uint64
+	ready   []*task // due, waiting for a free slot
+	dueBuf  []*task // popDue's result, reused
+	running int
+	gen     uint64 // bumped by a reload; older results are dropped
+	changed bool   // a Health-visible change since the last signal
+
+	results chan result
+	reloads chan reloadReq
+	changes chan struct{}
+	// addrEvents carries AddressChanged to the loop.
+	addrEvents chan addrEvent
+	stopped    chan struct{} // closed when Run returns
+	runOnce    sync.Once
+}
+
+var _ Health = (*Scheduler)(nil)
+
+// Stats are counters of the scheduler's work.
+type Stats struct {
+	// Checks is the number of attempts started.
+	Checks uint64
+	// LateTotal and LateMax sum up how long after its due time each
+	// attempt started.
+	LateTotal, LateMax time.Duration
+	// Tasks is the number of distinct checks, Checkers the number of
+	// checker blocks they serve.
+	Tasks, Checkers int
+}
+
+type result struct {
+	t   *task
+	gen uint64
+	o   Outcome
+}
+
+type reloadReq struct {
+	cfg  *parser.Config
+	done chan error
+}
+
+// ErrNotRunning is returned by Reload when Run is not running.
+var ErrNotRunning = errors.New("check: scheduler not running")
+
+// NewScheduler builds the checkers of cfg. newProbe makes each distinct
+// check; notifier receives notify_up/down, quorum and SMTP events (nil:
+// LogNotifier). Nothing runs until Run.
+func NewScheduler(cfg *parser.Config, newProbe ProbeFactory, notifier Notifier, opts Options) (*Scheduler, error) {
+	s := &Scheduler{newProbe: newProbe, notifier: notifier, log: opts.Log, clock: opts.Clock, rnd: opts.Rand,
+		maxConc: opts.MaxConcurrent, dedupe: !opts.NoDedupe, watchFiles: opts.WatchFiles, addressCount: opts.AddressCount,
+		addrEvents: make(chan addrEvent), changes: make(chan struct{}, 1),
+		reloads: make(chan reloadReq), stopped: make(chan struct{})}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.notifier == nil {
+		s.notifier = LogNotifier{Log: s.log}
+	}
+	if s.clock == nil {
+		s.clock = systemClock{}
+	}
+	if s.rnd == nil {
+		s.rnd = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	}
+	if s.maxConc <= 0 {
+		s.maxConc = DefaultMaxConcurrent
+	}
+	s.results = make(chan result, s.maxConc)
+	m, pend, err := buildModel(cfg, true)
+	if err != nil {
+		return nil, err
+	}
+	s.makeTasks(m, pend, map[string][]oldProbe{})
+	s.setGlobals(cfg)
+	s.m = m
+	s.countTasks()
+	return s, nil
+}
+
+func (s *Scheduler) setGlobals(cfg *parser.Config) {
+	s.logAllFailures = cfg.Global.CheckerLogAllFailures
+	s.noCheckerEmails = cfg.Global.NoCheckerEmails
+	s.rsInitNotifies = cfg.Global.RSInitNotifies
+}
+
+func (s *Scheduler) countTasks() {
+	s.stats.Tasks, s.stats.Checkers = len(s.m.tasks), 0
+	for _, t := range s.m.tasks {
+		s.stats.Checkers += len(t.members)
+	}
+}
+
+func (s *Scheduler) logf(format string, a ...any) {
+	s.log.Info(fmt.Sprintf(format, a...))
+}
+
+// Changes delivers a value whenever Health may have changed (a real server
+// came or went, a weight or a quorum changed, a reload happened). Values do
+// not queue: one pending signal stands for any number of changes, so the
+// receiver recomputes the whole desired table.
+func (s *Scheduler) Changes() <-chan struct{} { return s.changes }
+
+func (s *Scheduler) signal() {
+	if !s.changed {
+		return
+	}
+	s.changed = false
+	select {
+	case s.changes <- struct{}{}:
+	default:
+	}
+}
+
+// RealServer reports a real server of the current configuration. An unknown
+// server reads as not alive.
+func (s *Scheduler) RealServer(vs *parser.VirtualServer, rs *parser.RealServer) RSHealth {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	r := s.m.rsIdx[rs]
+	if r == nil || r.vs.cfg != vs {
+		return RSHealth{}
+	}
+	return RSHealth{Alive: r.alive, Weight: int(realWeight(r.effWeight))}
+}
+
+// QuorumUp reports the virtual server's quorum state. While it is down a
+// configured sorry server is in the pool and the real servers are not.
+func (s *Scheduler) QuorumUp(vs *parser.VirtualServer) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	v := s.m.vsIdx[vs]
+	return v != nil && v.quorumUp
+}
+
+// Stats returns the counters so far.
+func (s *Scheduler) Stats() Stats {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.stats
+}
+
+// start is keepalived's init_services and register_checkers_thread: real
+// servers without a failed checker are alive at once, each virtual server
+// gets its quorum init pass, and every checker is armed at 1 s plus a
+// random warmup.
+func (s *Scheduler) start(now time.Time) {
+	s.initSuspend(func(*vsState) bool { return true })
+	s.readFilesAtStart(context.Background())
+	for _, v := range s.m.vss {
+		s.initVS(v)
+	}
+	for _, v := range s.m.vss {
+		for _, r := range v.rss {
+			for _, m := range r.members {
+				s.logActivation(m)
+			}
+		}
+	}
+	s.armAll(now)
+}
+
+// logActivation is the line keepalived logs when it arms a checker.
+func (s *Scheduler) logActivation(m *member) {
+	prefix := "A"
+	if m.t != nil && !m.t.enabled {
+		prefix = "Dea"
+	}
+	s.logf("%sctivating healthchecker for service %s for VS %s", prefix, m.rs.name, m.rs.vs.name)
+}
+
+// initVS is keepalived's init_service_vs for servers that are not carried
+// over from a previous configuration.
+func (s *Scheduler) initVS(v *vsState) {
+	for _, r := range v.rss {
+		if r.numFailed == 0 && !r.alive {
+			r.alive = true
+			s.changed = true
+			if s.rsInitNotifies {
+				s.rsNotify(r, false)
+			}
+		}
+	}
+	s.updateQuorum(v, true)
+	s.changed = true
+}
+
+// armAll schedules every task's first run after a start or a reload.
+func (s *Scheduler) armAll(now time.Time) {
+	for _, t := range s.m.tasks {
+		if _, ok := t.fileTask(); ok {
+			if s.watchFiles == nil {
+				s.push(t, now.Add(pollInterval))
+			}
+			continue // read already; inotify says when to read again
+		}
+		d := bootstrapDelay
+		if w := t.warmup(); w > 0 && t.kind != kindPoll {
+			d += time.Duration(s.rnd.Int64N(int64(w) + 1))
+		}
+		s.push(t, now.Add(d))
+	}
+}
+
+func (s *Scheduler) push(t *task, due time.Time) {
+	t.due = due
+	s.seq++
+	t.seq = s.seq
+	heap.Push(&s.timers, t)
+}
+
+// nextDue is when the earliest queued task is due.
+func (s *Scheduler) nextDue() (time.Time, bool) {
+	if len(s.timers) == 0 {
+		return time.Time{}, false
+	}
+	return s.timers[0].due, true
+}
+
+// popDue removes and returns the tasks due at or before now, earliest
+// first. The slice is valid until the next call.
+func (s *Scheduler) popDue(now time.Time) []*task {
+	out := s.dueBuf[:0]
+	defer func() { s.dueBuf = out[:0] }()
+	for len(s.timers) > 0 && !s.timers[0].due.After(now) {
+		out = append(out, heap.Pop(&s.timers).(*task))
+	}
+	out = s.skipSuspended(out, now)
+	return out
+}
+
+// begin marks t as running from now and accounts for its lateness.
+func (s *Scheduler) begin(t *task, now time.Time) {
+	t.running, t.started = true, now
+	late := now.Sub(t.due)
+	s.stats.Checks++
+	s.stats.LateTotal += late
+	s.stats.LateMax = max(s.stats.LateMax, late)
+}
+
+// done applies the outcome of t's attempt that ended at now and schedules
+// its next one.
+func (s *Scheduler) done(t *task, o Outcome, now time.Time) {
+	t.running = false
+	next := s.finish(t, o, t.started, now)
+	if _, ok := t.fileTask(); ok && s.watchFiles != nil {
+		if t.again {
+			t.again = false
+			s.push(t, now)
+		}
+		return
+	}
+	s.push(t, next)
+}
+
+// attemptURL is the url index an HTTP attempt tests now.
+func (t *task) attemptURL() int {
+	if t.st.urlIt < 0 {
+		return 0
+	}
+	return t.st.urlIt
+}
+
+// callProbe makes one attempt. A probe that panics fails the attempt
+// instead of taking the scheduler down.
+func callProbe(ctx context.Context, t *task, url int) (o Outcome) {
+	defer func() {
+		if r := recover(); r != nil {
+			o = Outcome{Err: fmt.Errorf("check: %s probe panicked: %v", t.cfg.Type, r)}
+		}
+	}()
+	// HTTP_GET and SSL_GET probes test the url the checker's state names;
+	// a probe that is not a URLProber is used for every url.
+	if up, ok := t.probe.(URLProber); ok && t.kind == kindHTTP {
+		return up.CheckURL(ctx, url)
+	}
+	return t.probe.Check(ctx)
+}
+
+// Run runs the checks until ctx ends, then makes keepalived's shutdown
+// transitions (every real server down, with omega notifications) and
+// returns once every attempt in flight has returned. It may be called once.
+func (s *Scheduler) Run(ctx context.Context) error {
+	first := false
+	s.runOnce.Do(func() { first = true })
+	if !first {
+		return errors.New("check: Run called twice")
+	}
+	s.mu.Lock()
+	s.start(s.clock.Now())
+	s.mu.Unlock()
+	s.signal()
+
+	defer close(s.stopped)
+	runCtx, cancelAll := context.WithCancel(ctx)
+	defer cancelAll()
+	fileEvents := make(chan string, 16)
+	watch := s.startWatch(runCtx, fileEvents)
+	timer := s.clock.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		s.dispatch(runCtx, s.clock.Now())
+		timer.Stop()
+		if due, ok := s.nextDue(); ok {
+			timer.Reset(max(due.Sub(s.clock.Now()), 0))
+		} else {
+			timer.Reset(time.Hour)
+		}
+		select {
+		case <-ctx.Done():
+			cancelAll()
+			watch.stop()
+			for s.running > 0 {
+				<-s.results
+				s.running--
+			}
+			s.mu.Lock()
+			s.shutdown()
+			s.mu.Unlock()
+			s.signal()
+			return nil
+		case r := <-s.results:
+			s.complete(r, s.clock.Now())
+		case <-timer.C():
+		case ev := <-s.addrEvents:
+			s.mu.Lock()
+			s.addressChanged(ev)
+			s.mu.Unlock()
+		case p := <-fileEvents:
+			s.fileChanged(p, s.clock.Now())
+		case req := <-s.reloads:
+			s.mu.Lock()
+			err := s.reload(req.cfg, s.clock.Now())
+			s.mu.Unlock()
+			if err == nil {
+				watch.stop()
+				watch = s.startWatch(runCtx, fileEvents)
+			}
+			s.signal()
+			req.done <- err
+		}
+	}
+}
+
+// dispatch starts due tasks while slots are free, oldest due first; the
+// others wait in the ready queue, in order.
+func (s *Scheduler) dispatch(ctx context.Context, now time.Time) {
+	s.ready = append(s.ready, s.popDue(now)...)
+	n := 0
+	for n < len(s.ready) && s.running < s.maxConc {
+		t := s.ready[n]
+		n++
+		s.mu.Lock()
+		s.begin(t, now)
+		s.mu.Unlock()
+		s.running++
+		s.launch(ctx, t)
+	}
+	s.ready = s.ready[n:]
+}
+
+func (s *Scheduler) launch(ctx context.Context, t *task) {
+	actx, cancel := context.WithCancel(ctx)
+	t.cancel = cancel
+	gen, url := s.gen, t.attemptURL()
+	go func() {
+		o := callProbe(actx, t, url)
+		s.results <- result{t: t, gen: gen, o: o}
+	}()
+}
+
+func (s *Scheduler) complete(r result, now time.Time) {
+	s.running--
+	if r.t.cancel != nil {
+		r.t.cancel()
+	}
+	if r.gen != s.gen {
+		return // the task belongs to a configuration a reload replaced
+	}
+	s.mu.Lock()
+	s.done(r.t, r.o, now)
+	s.mu.Unlock()
+	s.signal()
+}
+
+// Reload replaces the configuration while Run runs, keeping the state of
+// unchanged servers and checkers as keepalived does on SIGHUP. It waits for
+// Run to take the request; after Run has returned it fails with
+// ErrNotRunning.
+func (s *Scheduler) Reload(ctx context.Context, cfg *parser.Config) error {
+	req := reloadReq{cfg: cfg, done: make(chan error, 1)}
+	select {
+	case s.reloads <- req:
+	case <-s.stopped:
+		return ErrNotRunning
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-req.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// shutdown is keepalived's clear_services at exit without
+// lvs_flush_on_stop: every real server is shut down, alive ones notified
+// with omega, then each virtual server's quorum goes down.
+func (s *Scheduler) shutdown() {
+	for _, v := range s.m.vss {
+		for _, r := range v.rss {
+			inhibited := ""
+			if r.cfg.Inhibit && !r.alive {
+				inhibited = "(inhibited) "
+			}
+			s.logf("Shutting down %sservice %s from VS %s", inhibited, r.name, v.name)
+			if !r.alive {
+				continue
+			}
+			r.alive = false
+			s.changed = true
+			if !v.cfg.Omega {
+				continue
+			}
+			s.rsNotify(r, true)
+			if r.cfg.SMTPAlert {
+				s.notifier.Alert(Alert{VSName: v.name, RSName: r.name, Up: false, Body: "=> Shutting down <="})
+			}
+		}
+		s.quorumLossCheck(v, true)
+		v.sorryActive = false
+	}
+}
+
+// taskHeap orders tasks by due time, then by the order they were queued.
+type taskHeap []*task
+
+func (h taskHeap) Len() int { return len(h) }
+func (h taskHeap) Less(i, j int) bool {
+	if !h[i].due.Equal(h[j].due) {
+		return h[i].due.Before(h[j].due)
+	}
+	return h[i].seq < h[j].seq
+}
+func (h taskHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].heapIdx, h[j].heapIdx = i, j
+}
+func (h *taskHeap) Push(x any) {
+	t := x.(*task)
+	t.heapIdx = len(*h)
+	*h = append(*h, t)
+}
+func (h *taskHeap) Pop() any {
+	old := *h
+	t := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	t.heapIdx = -1
+	return t
+}
