@@ -58,6 +58,10 @@ type Encoder struct {
 	cfg   EncoderConfig
 	ipID  uint16
 	ahSeq uint32
+	// lastDst is the destination the last unicast copy was summed for;
+	// frozenDst, once valid, is used for every copy (see
+	// OldChecksumDetected).
+	lastDst, frozenDst netip.Addr
 }
 
 // NewEncoder checks the configuration and returns an Encoder.
@@ -80,7 +84,8 @@ func NewEncoder(cfg EncoderConfig) (*Encoder, error) {
 	if cfg.Group.IsValid() && cfg.Group.Is6() != ipv6 {
 		return nil, fmt.Errorf("vrrp encoder: %w: group %s", ErrFamily, cfg.Group)
 	}
-	if ipv6 || cfg.Version == 3 {
+	// Authentication exists in version 2 only, and AH over IPv4 only.
+	if cfg.Version == 3 || (ipv6 && cfg.AuthType == AuthAH) {
 		cfg.AuthType, cfg.AuthData = AuthNone, [AuthDataLen]byte{}
 	}
 	if !cfg.Group.IsValid() {
@@ -116,9 +121,28 @@ func (c *EncoderConfig) family6() bool {
 // primary address when none is configured).
 func (e *Encoder) SetSource(src netip.Addr) { e.cfg.Src = src }
 
-// SetOldUnicastChecksum switches the VRRPv3 IPv4 unicast checksum to the
-// old form (see Validator's auto-detection).
+// SetOldUnicastChecksum switches the configured `old_unicast_checksum`
+// on or off: every VRRPv3 IPv4 unicast copy is summed with the multicast
+// group in the pseudo-header.
 func (e *Encoder) SetOldUnicastChecksum(on bool) { e.cfg.OldUnicastChecksum = on }
+
+// OldChecksumDetected is what the sender does when the Validator reports
+// SwitchedToOldChecksum, reproducing keepalived 2.2.7 exactly rather than
+// what its log line promises: 2.2.7 patches its stored advert for the old
+// form only if it was already in that mode (it is not yet at that point),
+// and in the old mode it stops following the destination of each copy. So
+// from then on every copy carries the standard checksum of one fixed
+// destination: the peer the last copy was sent to, or the first peer if
+// none was sent yet. With one peer the adverts do not change at all.
+func (e *Encoder) OldChecksumDetected() {
+	if e.frozenDst.IsValid() || len(e.cfg.Peers) == 0 {
+		return
+	}
+	e.frozenDst = e.lastDst
+	if !e.frozenDst.IsValid() {
+		e.frozenDst = e.cfg.Peers[0]
+	}
+}
 
 // ResetAH restarts the AH sequence numbers, as keepalived does when an
 // instance becomes master again after its counter cycled.
@@ -135,9 +159,11 @@ func (e *Encoder) Advert(prio uint8) *Advert {
 		Interval: IntervalField(c.Version, c.Interval),
 		Addrs:    c.Addrs,
 	}
-	if c.Version == 2 && !c.family6() {
+	if c.Version == 2 {
+		// keepalived's non-standard VRRPv2 over IPv6 carries the auth
+		// type but has no room for the password.
 		a.AuthType = c.AuthType
-		if c.AuthType == AuthPass {
+		if c.AuthType == AuthPass && !c.family6() {
 			a.AuthData = c.AuthData
 		}
 	}
@@ -177,8 +203,14 @@ func (e *Encoder) Build(prio uint8) ([]Datagram, error) {
 	for _, d := range dsts {
 		h := IPv4Header{TOS: AdvertTOS, ID: e.ipID, TTL: c.TTL, Src: c.Src, Dst: d}
 		csumDst := d
-		if unicast && c.OldUnicastChecksum && c.Version == 3 {
+		switch {
+		case !unicast || c.Version != 3:
+		case c.OldUnicastChecksum:
 			csumDst = c.OldChecksumGroup
+		case e.frozenDst.IsValid():
+			csumDst = e.frozenDst
+		default:
+			e.lastDst = d
 		}
 		b, err := MarshalIPv4(h, a, csumDst, e.ahSeq, c.AuthData, unicast)
 		if err != nil {

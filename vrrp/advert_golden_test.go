@@ -13,15 +13,12 @@ import (
 
 // goldenCase describes one capture in testdata/adverts: the encoder
 // configuration that its .conf amounts to (keepalived's defaults applied by
-// hand), the priority keepalived advertised, and how many adverts (not
-// counting per-peer copies) it sent before its priority-0 one.
+// hand) and the priority keepalived advertised. Each capture holds its
+// adverts in order, the last one (per peer) with priority 0.
 type goldenCase struct {
 	name string
 	cfg  EncoderConfig
 	prio uint8
-	// adverts is the number of adverts in the capture (the last has
-	// priority 0).
-	adverts int
 	// hopLimit is the IPv6 hop limit keepalived's socket sent with.
 	hopLimit int
 }
@@ -41,24 +38,28 @@ func addrs(s ...string) []netip.Addr {
 }
 
 var goldenCases = []goldenCase{
-	{name: "v2-pass", prio: 100, adverts: 4, cfg: EncoderConfig{Version: 2, VRID: 51, Interval: time.Second,
+	{name: "v2-pass", prio: 100, cfg: EncoderConfig{Version: 2, VRID: 51, Interval: time.Second,
 		Addrs: addrs("10.99.0.100"), AuthType: AuthPass, AuthData: PassAuthData("1111"), Src: srcA}},
-	{name: "v2-noauth", prio: 150, adverts: 4, cfg: EncoderConfig{Version: 2, VRID: 52, Interval: time.Second,
+	{name: "v2-noauth", prio: 150, cfg: EncoderConfig{Version: 2, VRID: 52, Interval: time.Second,
 		Addrs: addrs("10.99.0.110"), Src: srcA}},
-	{name: "v2-ah", prio: 150, adverts: 4, cfg: EncoderConfig{Version: 2, VRID: 53, Interval: time.Second,
+	{name: "v2-ah", prio: 150, cfg: EncoderConfig{Version: 2, VRID: 53, Interval: time.Second,
 		Addrs: addrs("10.99.0.120"), AuthType: AuthAH, AuthData: PassAuthData("secret12"), Src: srcA}},
-	{name: "v2-multi", prio: 200, adverts: 3, cfg: EncoderConfig{Version: 2, VRID: 54, Interval: 2 * time.Second,
+	{name: "v2-ah-unicast", prio: 120, cfg: EncoderConfig{Version: 2, VRID: 55, Interval: time.Second,
+		Addrs: addrs("10.99.0.125"), AuthType: AuthAH, AuthData: PassAuthData("ahunicst"), Src: srcA, Peers: addrs("10.99.0.2")}},
+	{name: "v2-multi", prio: 200, cfg: EncoderConfig{Version: 2, VRID: 54, Interval: 2 * time.Second,
 		Addrs:    addrs("10.99.0.133", "10.99.0.131", "10.99.0.132", "192.168.77.1", "10.99.0.130"),
 		AuthType: AuthPass, AuthData: PassAuthData("averylongpassword"), Src: srcA}},
-	{name: "v2-unicast", prio: 200, adverts: 4, cfg: EncoderConfig{Version: 2, VRID: 73, Interval: time.Second,
+	{name: "v2-unicast", prio: 200, cfg: EncoderConfig{Version: 2, VRID: 73, Interval: time.Second,
 		Addrs: addrs("10.99.0.121"), Src: srcA, Peers: addrs("10.99.0.2")}},
-	{name: "v3-ipv4", prio: 150, adverts: 4, cfg: EncoderConfig{Version: 3, VRID: 61, Interval: time.Second,
+	{name: "v3-ipv4", prio: 150, cfg: EncoderConfig{Version: 3, VRID: 61, Interval: time.Second,
 		Addrs: addrs("10.99.0.140", "10.99.0.141"), Src: srcA}},
-	{name: "v3-ipv4-unicast", prio: 150, adverts: 10, cfg: EncoderConfig{Version: 3, VRID: 62, Interval: 500 * time.Millisecond,
+	{name: "v3-ipv4-unicast", prio: 150, cfg: EncoderConfig{Version: 3, VRID: 62, Interval: 500 * time.Millisecond,
 		Addrs: addrs("10.99.0.150"), Src: srcA, Peers: addrs("10.99.0.2", "10.99.0.3")}},
-	{name: "v3-ipv6", prio: 150, adverts: 4, hopLimit: 255, cfg: EncoderConfig{Version: 3, VRID: 63, Interval: time.Second,
+	{name: "v3-ipv4-unicast-oldcsum", prio: 150, cfg: EncoderConfig{Version: 3, VRID: 67, Interval: time.Second,
+		Addrs: addrs("10.99.0.167"), Src: srcA, Peers: addrs("10.99.0.2", "10.99.0.3"), OldUnicastChecksum: true}},
+	{name: "v3-ipv6", prio: 150, hopLimit: 255, cfg: EncoderConfig{Version: 3, VRID: 63, Interval: time.Second,
 		Addrs: addrs("fe80::1:100", "fd99::100"), Src: srcA6}},
-	{name: "v3-ipv6-unicast", prio: 150, adverts: 4, hopLimit: 64, cfg: EncoderConfig{Version: 3, VRID: 64, Interval: time.Second,
+	{name: "v3-ipv6-unicast", prio: 150, hopLimit: 64, cfg: EncoderConfig{Version: 3, VRID: 64, Interval: time.Second,
 		Addrs: addrs("fd99::164"), Src: srcAU6, Peers: addrs("fd99::2")}},
 }
 
@@ -81,16 +82,17 @@ func TestGoldenEncode(t *testing.T) {
 			if copies == 0 {
 				copies = 1
 			}
-			if len(caps) < gc.adverts*copies {
-				t.Fatalf("capture holds %d VRRP packets, want at least %d", len(caps), gc.adverts*copies)
+			adverts := len(caps) / copies
+			if adverts < 2 || len(caps)%copies != 0 {
+				t.Fatalf("capture holds %d VRRP packets for %d destinations", len(caps), copies)
 			}
 			enc, err := NewEncoder(gc.cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for i := 0; i < gc.adverts; i++ {
+			for i := 0; i < adverts; i++ {
 				prio := gc.prio
-				if i == gc.adverts-1 {
+				if i == adverts-1 {
 					prio = PriorityStop
 				}
 				dgs, err := enc.Build(prio)
@@ -137,6 +139,9 @@ func TestGoldenDecode(t *testing.T) {
 			if len(vcfg.Peers) > 0 {
 				vcfg.Peers = []UnicastPeer{{Addr: gc.cfg.Src, MaxTTL: 255}}
 				vcfg.CheckUnicastSrc = true
+			}
+			if gc.cfg.OldUnicastChecksum {
+				vcfg.ChecksumCompat = ChecksumCompatConfig
 			}
 			val := NewValidator(vcfg)
 			zeros := 0

@@ -242,3 +242,35 @@ func FuzzParseAdvert(f *testing.F) {
 		}
 	})
 }
+
+// TestOldChecksumDetected: after auto-detection keepalived 2.2.7 keeps the
+// standard checksum of one destination for every copy.
+func TestOldChecksumDetected(t *testing.T) {
+	p2, p3 := netip.MustParseAddr("10.99.0.2"), netip.MustParseAddr("10.99.0.3")
+	cfg := EncoderConfig{Version: 3, VRID: 62, Interval: time.Second, Addrs: []netip.Addr{vip1}, Src: srcA, Peers: []netip.Addr{p2, p3}}
+	csum := func(b []byte) uint16 { return binary.BigEndian.Uint16(b[26:28]) }
+	want := func(dst netip.Addr) uint16 {
+		a := &Advert{Version: 3, Type: 1, VRID: 62, Priority: 100, Interval: 100, Addrs: []netip.Addr{vip1}}
+		a.Marshal(srcA, dst)
+		return a.Checksum
+	}
+
+	// Detected before anything was sent: the first peer's checksum.
+	enc, _ := NewEncoder(cfg)
+	enc.OldChecksumDetected()
+	dgs, _ := enc.Build(100)
+	if csum(dgs[0].Data) != want(p2) || csum(dgs[1].Data) != want(p2) {
+		t.Errorf("before sending: %04x %04x, want %04x for both", csum(dgs[0].Data), csum(dgs[1].Data), want(p2))
+	}
+	// Detected after an advert: the last peer's checksum.
+	enc, _ = NewEncoder(cfg)
+	dgs, _ = enc.Build(100)
+	if csum(dgs[0].Data) != want(p2) || csum(dgs[1].Data) != want(p3) {
+		t.Errorf("standard: %04x %04x", csum(dgs[0].Data), csum(dgs[1].Data))
+	}
+	enc.OldChecksumDetected()
+	dgs, _ = enc.Build(100)
+	if csum(dgs[0].Data) != want(p3) || csum(dgs[1].Data) != want(p3) {
+		t.Errorf("after detection: %04x %04x, want %04x for both", csum(dgs[0].Data), csum(dgs[1].Data), want(p3))
+	}
+}

@@ -41,9 +41,13 @@ func ethernetFrame(ipv6 bool, src, dst []byte, hopLimit uint8, dg Datagram) []by
 }
 
 // ourFrames builds every golden case's adverts with our encoder, framed.
+// old_unicast_checksum is left out: its checksum is wrong by design.
 func ourFrames(t *testing.T) [][]byte {
 	var frames [][]byte
 	for _, gc := range goldenCases {
+		if gc.cfg.OldUnicastChecksum {
+			continue
+		}
 		enc, err := NewEncoder(gc.cfg)
 		if err != nil {
 			t.Fatal(err)

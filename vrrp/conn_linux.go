@@ -35,8 +35,10 @@ type linuxAdvertConn struct {
 
 	closeOnce sync.Once
 	closed    chan struct{}
-	buf       []byte
-	oob       []byte
+	// rmu serializes Receive calls, which share buf and oob.
+	rmu sync.Mutex
+	buf []byte
+	oob []byte
 }
 
 var _ AdvertConn = (*linuxAdvertConn)(nil)
@@ -283,8 +285,10 @@ func hopLimitCmsg(hl int) []byte {
 
 // Receive reads the next packet with its source, destination, hop limit
 // and arrival interface. Truncated packets are skipped, as keepalived
-// skips them.
+// skips them. Concurrent calls are served one after the other.
 func (c *linuxAdvertConn) Receive(ctx context.Context) (Received, error) {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
 	for {
 		if c.isClosed() {
 			return Received{}, ErrConnClosed
@@ -302,6 +306,9 @@ func (c *linuxAdvertConn) Receive(ctx context.Context) (Received, error) {
 				return Received{}, ErrConnClosed
 			case ctx.Err() != nil:
 				return Received{}, ctx.Err()
+			case errors.Is(err, os.ErrDeadlineExceeded):
+				// The cancellation of an earlier call, arriving late.
+				continue
 			}
 			return Received{}, fmt.Errorf("vrrp: receive on %s: %w", c.cfg.Interface, err)
 		}

@@ -8,24 +8,30 @@ import (
 
 // RxStats are the receive-side counters of one instance, named after the
 // fields of keepalived's vrrp_stats that its SIGUSR2 dump
-// (/tmp/keepalived.stats) and JSON dump print, plus the three that
-// keepalived only keeps for SNMP (ChkErr, VersErr, VRIDErr). The send-side
-// counters (advert_sent, pri_zero_sent, become_master, release_master)
-// belong to whoever sends and changes state.
+// (/tmp/keepalived.stats, see WriteStats) and its JSON dump print, plus
+// three that keepalived only keeps for SNMP (ChkErr, VersErr, VRIDErr) and
+// one of our own (IntervalMismatch). The send-side counters belong to
+// whoever sends and changes state (InstanceStats).
 type RxStats struct {
-	AdvertRcvd        uint64 // advert_rcvd: adverts that passed the checks up to the VIP list
-	PacketLenErr      uint64 // packet_len_err: "Packet Errors: Length"
-	AdvertIntervalErr uint64 // advert_interval_err: VRRPv2 interval mismatch (see Check)
-	IPTTLErr          uint64 // ip_ttl_err: "Packet Errors: TTL"
-	InvalidTypeRcvd   uint64 // invalid_type_rcvd: "Packet Errors: Invalid Type"
-	AddrListErr       uint64 // addr_list_err: "Packet Errors: Address List"
-	InvalidAuthType   uint64 // invalid_authtype: "Authentication Errors: Invalid Type"
-	AuthTypeMismatch  uint64 // authtype_mismatch: "Authentication Errors: Type Mismatch"
-	AuthFailure       uint64 // auth_failure: "Authentication Errors: Failure"
-	PriZeroRcvd       uint64 // pri_zero_rcvd: "Priority Zero: Received"
-	ChkErr            uint64 // chk_err (SNMP): checksum errors
-	VersErr           uint64 // vers_err (SNMP): version errors
-	VRIDErr           uint64 // vrid_err (SNMP): adverts for another VRID handed to this instance
+	AdvertRcvd   uint64 `json:"advert_rcvd"`    // adverts that passed the checks up to the VIP list
+	PacketLenErr uint64 `json:"packet_len_err"` // "Packet Errors: Length"
+	// AdvertIntervalErr is printed by keepalived 2.2.7 but never counted:
+	// it stays 0 here too, so that the dumps agree. IntervalMismatch
+	// counts what it was meant to.
+	AdvertIntervalErr uint64 `json:"advert_interval_err"`
+	IPTTLErr          uint64 `json:"ip_ttl_err"`        // "Packet Errors: TTL"
+	InvalidTypeRcvd   uint64 `json:"invalid_type_rcvd"` // "Packet Errors: Invalid Type"
+	AddrListErr       uint64 `json:"addr_list_err"`     // "Packet Errors: Address List"
+	InvalidAuthType   uint64 `json:"invalid_authtype"`  // "Authentication Errors: Invalid Type"
+	AuthTypeMismatch  uint64 `json:"authtype_mismatch"` // "Authentication Errors: Type Mismatch"
+	AuthFailure       uint64 `json:"auth_failure"`      // "Authentication Errors: Failure"
+	PriZeroRcvd       uint64 `json:"pri_zero_rcvd"`     // "Priority Zero: Received"
+	// SNMP-only counters in keepalived (vrrpStatsChecksumErrors, ...).
+	ChkErr  uint64 `json:"-"` // checksum errors
+	VersErr uint64 `json:"-"` // version errors
+	VRIDErr uint64 `json:"-"` // adverts for another VRID handed to this instance
+	// IntervalMismatch counts VRRPv2 adverts dropped for their interval.
+	IntervalMismatch uint64 `json:"-"`
 }
 
 // Verdict is the outcome of checking one received advert, in keepalived's
@@ -164,7 +170,8 @@ type Result struct {
 	Packet *Packet
 	// SwitchedToOldChecksum is set on the advert that made the instance
 	// switch to the old unicast checksum ("Setting unicast VRRPv3 checksum
-	// to old version"): the sender must do the same.
+	// to old version", already in Log): from then on the Validator expects
+	// the old form, and the sender must call Encoder.OldChecksumDetected.
 	SwitchedToOldChecksum bool
 }
 
@@ -193,7 +200,7 @@ func NewValidator(cfg ValidatorConfig) *Validator {
 	if !cfg.MulticastGroup4.IsValid() {
 		cfg.MulticastGroup4 = MulticastGroup4
 	}
-	if cfg.IPv6 || cfg.Version == 3 {
+	if cfg.Version == 3 || (cfg.IPv6 && cfg.AuthType == AuthAH) {
 		cfg.AuthType = AuthNone
 	}
 	cfg.VIPs = append([]netip.Addr(nil), cfg.VIPs...)
@@ -231,9 +238,8 @@ func (v *Validator) fail(res *Result, verdict Verdict, reason Reason, format str
 // The checks and their order are keepalived 2.2.7's. Where keepalived's
 // SIGUSR2 dump has a counter for a failure, it is counted there; version
 // and checksum errors only have SNMP counters in keepalived (VersErr,
-// ChkErr). One deliberate difference: keepalived 2.2.7 never increments
-// advert_interval_err although it prints it; we count VRRPv2 interval
-// mismatches there.
+// ChkErr). keepalived 2.2.7 never increments advert_interval_err although
+// it prints it; VRRPv2 interval mismatches are counted in IntervalMismatch.
 func (v *Validator) Check(rx Received, checkVIPs bool) Result {
 	c := &v.cfg
 	var res Result
@@ -320,7 +326,7 @@ func (v *Validator) Check(rx Received, checkVIPs bool) Result {
 			}
 		}
 		if want := IntervalField(2, c.Interval); a.Interval != want {
-			v.stats.AdvertIntervalErr++
+			v.stats.IntervalMismatch++
 			return v.fail(&res, Drop, ReasonInterval, "advertisement interval mismatch mine=%d sec rcv'd=%d sec", want, a.Interval)
 		}
 	}
@@ -385,13 +391,15 @@ func (v *Validator) Check(rx Received, checkVIPs bool) Result {
 // passwordField returns the 8 bytes keepalived compares with the password:
 // the last 8 bytes of the IPv4 datagram as its header's total length gives
 // it (checked against the received length only later, so a lying total
-// length points elsewhere, as in keepalived). For IPv6, where version 2 has
-// no authentication field, the last 8 bytes of the message.
+// length points elsewhere, as in keepalived). VRRPv2 over IPv6 has no
+// authentication field: keepalived then reads its "total length" from the
+// VRRP header and compares bytes beyond the packet, so PASS never matches;
+// nil gives the same result without the out-of-bounds read.
 func passwordField(rx Received, p *Packet) []byte {
-	end := len(rx.Data)
-	if !rx.IPv6 {
-		end = int(p.IP.TotalLen)
+	if rx.IPv6 {
+		return nil
 	}
+	end := int(p.IP.TotalLen)
 	if end < AuthDataLen || end > len(rx.Data) {
 		return nil
 	}

@@ -109,7 +109,7 @@ func TestValidatorRejects(t *testing.T) {
 			c.Interval = 2 * time.Second
 			return build(t, c, 100)
 		}, verdict: Drop, reason: ReasonInterval, log: "(VI_1) advertisement interval mismatch mine=1 sec rcv'd=2 sec",
-			counter: func(s RxStats) uint64 { return s.AdvertIntervalErr }},
+			counter: func(s RxStats) uint64 { return s.IntervalMismatch + s.AdvertIntervalErr*100 }},
 		{name: "address count", pkt: func(t *testing.T) []byte {
 			c := v2PassCfg()
 			c.Addrs = c.Addrs[:1]
@@ -353,5 +353,34 @@ func TestValidatorIPv6(t *testing.T) {
 	}
 	if r := v.Check(rx4(build(t, v2PassCfg(), 100)), true); r.Reason != ReasonFamily {
 		t.Errorf("IPv4 at an IPv6 instance: %v", r.Reason)
+	}
+}
+
+// TestV2OverIPv6 covers keepalived's non-standard VRRPv2 over IPv6: no
+// authentication field, but the auth type is sent, and PASS can never
+// match on receive (keepalived compares bytes beyond the packet).
+func TestV2OverIPv6(t *testing.T) {
+	vips := addrs("fe80::1:100")
+	enc, err := NewEncoder(EncoderConfig{Version: 2, VRID: 70, Interval: time.Second, Addrs: vips, Src: srcA6,
+		AuthType: AuthPass, AuthData: PassAuthData("secret12")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dgs, _ := enc.Build(100)
+	b := dgs[0].Data
+	if len(b) != 8+16 || b[0] != 0x21 || b[4] != byte(AuthPass) {
+		t.Fatalf("v2 over IPv6: %x", b)
+	}
+	rx := Received{IPv6: true, Data: b, Src: srcA6, Dst: MulticastGroup6, HopLimit: 255}
+	pass := NewValidator(ValidatorConfig{Name: "VI", IPv6: true, Version: 2, VRID: 70, Interval: time.Second, VIPs: vips,
+		AuthType: AuthPass, AuthData: PassAuthData("secret12")})
+	if r := pass.Check(rx, true); r.Reason != ReasonAuthFailure {
+		t.Errorf("PASS over IPv6: %v %q", r.Reason, r.Log)
+	}
+	enc, _ = NewEncoder(EncoderConfig{Version: 2, VRID: 70, Interval: time.Second, Addrs: vips, Src: srcA6})
+	dgs, _ = enc.Build(100)
+	none := NewValidator(ValidatorConfig{Name: "VI", IPv6: true, Version: 2, VRID: 70, Interval: time.Second, VIPs: vips})
+	if r := none.Check(Received{IPv6: true, Data: dgs[0].Data, Src: srcA6, Dst: MulticastGroup6, HopLimit: 255}, true); r.Verdict != Accept {
+		t.Errorf("no auth over IPv6: %v %q", r.Reason, r.Log)
 	}
 }
