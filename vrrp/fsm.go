@@ -4,22 +4,37 @@ package vrrp
 // answers with actions. It owns every instance and sync group of one
 // configuration, because keepalived moves sync group members and shares
 // tracked objects (a vrrp_script tracked by several instances) across
-// instances synchronously, in one thread.
+// instances synchronously, in one thread. It follows keepalived 2.2.7's
+// vrrp.c, vrrp_scheduler.c, vrrp_sync.c and vrrp_track.c function by
+// function, and its log lines are keepalived's, word for word.
 //
 // Contract with the runner:
 //
-//   - Build it with NewMachine(cfg, facts), call Handle(now, Start{}) once.
+//   - Build it with NewMachine(cfg, facts), then call Handle(now, Start{})
+//     once; events before Start and after Shutdown are ignored.
 //   - Call Handle(now, ev) for every event, in order, from one goroutine;
-//     now is the runner's clock (virtual in tests). Execute the returned
-//     actions in order: the order is keepalived's (advert before VIPs before
-//     GARP before notifications).
-//   - After every Handle, ask NextDeadline and call Handle(now, Timer{}) when
-//     it passes; a deadline never lies before the now of the last call.
-//   - Adverts are handed in after the codec validated them (spec §2). An
-//     advert that failed validation is still handed in with Rejected set,
-//     because a master restarts its advert timer even then (spec §4.4).
+//     now is the runner's clock (virtual in tests) and must not go back.
+//     Execute the returned actions in order: the order is keepalived's
+//     (advert before addresses before GARP before notifications).
+//   - After every Handle, ask NextDeadline and call Handle(now, Timer{}) as
+//     soon as it passes; no deadline lies before the now of the last call.
+//     Do the same with the GARPPacer's NextDeadline and Due.
+//   - Hand adverts in after the codec validated them (spec §2), with the
+//     instance they belong to, the IP source, priority and (v3) interval.
+//     An advert that failed validation is still handed in with Rejected
+//     set, because a master restarts its advert timer even then (§4.4).
+//   - Report each vrrp_script run (ScriptResult), link changes of any
+//     interface (InterfaceChanged; the machine ignores untracked ones),
+//     track_file values, process counts, source address changes, other
+//     fault causes (FaultChanged), addresses removed behind our back
+//     (AddressLost), and SIGTERM (Shutdown).
+//   - ActLog lines with Detail set are those keepalived prints only with -D.
 //
 // Nothing here reads a clock, sleeps, starts a goroutine or makes a syscall.
+//
+// Time is kept in keepalived's integer microseconds, so Skew_Time and
+// Master_Down_Interval match it to the microsecond (see SkewTime and
+// MasterDownInterval).
 
 import (
 	"fmt"
@@ -57,7 +72,8 @@ func (s State) String() string {
 
 // Event is something the runner tells the machine. The concrete types are
 // Start, Timer, AdvertReceived, ScriptResult, InterfaceChanged,
-// TrackFileChanged, ProcessCountChanged, FaultChanged and Shutdown.
+// TrackFileChanged, ProcessCountChanged, BFDChanged, FaultChanged,
+// SourceAddrChanged, AddressLost and Shutdown.
 type Event interface{ fsmEvent() }
 
 // Start begins operation: it reads the tracked objects' initial states from
@@ -125,6 +141,31 @@ type FaultChanged struct {
 	On       bool
 }
 
+// BFDChanged reports a bfd_instance going up or down (track_bfd).
+type BFDChanged struct {
+	Name string
+	Up   bool
+}
+
+// SourceAddrChanged gives an instance without unicast_src_ip/mcast_src_ip
+// the address its adverts now leave from (the interface's primary IPv4
+// address or IPv6 link-local); an invalid Addr means there is none, which
+// is a fault until one appears (keepalived's "no IPv4 address for
+// interface").
+type SourceAddrChanged struct {
+	Instance string
+	Addr     netip.Addr
+}
+
+// AddressLost tells that a VIP, eVIP, virtual route or rule of a MASTER
+// instance (one without no_track) was removed by someone else. keepalived
+// then resigns as if stopping (priority-0 advert, addresses removed,
+// BACKUP) and comes back after Skew_Time if nobody else takes over; the
+// other MASTER members of its sync group do the same (spec §6.1).
+type AddressLost struct {
+	Instance string
+}
+
 // Shutdown stops every instance as SIGTERM does: masters send a priority-0
 // advert and release their addresses, then STOP notifications.
 type Shutdown struct{}
@@ -137,6 +178,9 @@ func (InterfaceChanged) fsmEvent()    {}
 func (TrackFileChanged) fsmEvent()    {}
 func (ProcessCountChanged) fsmEvent() {}
 func (FaultChanged) fsmEvent()        {}
+func (AddressLost) fsmEvent()         {}
+func (SourceAddrChanged) fsmEvent()   {}
+func (BFDChanged) fsmEvent()          {}
 func (Shutdown) fsmEvent()            {}
 
 // ActionKind says what the runner must do.
@@ -162,7 +206,10 @@ const (
 	ActAddRules
 	ActDelRules
 	// ActGARP: Repeat rounds of gratuitous ARP / unsolicited NA for every
-	// VIP then every eVIP (hand them to a GARPPacer).
+	// VIP then every eVIP that is set (hand them to a GARPPacer). With -D
+	// keepalived logs "(VI_1) Sending/queueing gratuitous ARPs on IF for
+	// ADDR" (or "Unsolicited Neighbour Adverts") once per address for the
+	// first round: the runner knows the interfaces and logs it.
 	ActGARP
 	// ActCancelGARP: drop the instance's queued (paced) GARP/NA.
 	ActCancelGARP
@@ -171,6 +218,15 @@ const (
 	// (MASTER, BACKUP, FAULT, STOP, MASTER_RX_LOWER_PRI, MASTER_PRIORITY,
 	// BACKUP_PRIORITY). The two *_PRIORITY types go to FIFOs only.
 	ActNotify
+	// ActExtraIfGARP: garp_extra_if is due: one GARP/NA on each other
+	// interface holding a VIP of the instance (the VMACs of per-address
+	// use_vmac, or every such interface with `garp_extra_if all`), as
+	// keepalived's vrrp_send_vmac_update does.
+	ActExtraIfGARP
+	// ActSourceGARP: one gratuitous ARP / unsolicited NA for the
+	// instance's source address, sent at once (no pacing). A unicast
+	// instance leaving FAULT does this so the master relearns it.
+	ActSourceGARP
 	// ActLog: log Msg (keepalived's wording). Detail lines are those
 	// keepalived only logs with -D (log_detail).
 	ActLog
@@ -180,7 +236,7 @@ var actionKindNames = [...]string{
 	ActSendAdvert: "SendAdvert", ActAddVIPs: "AddVIPs", ActDelVIPs: "DelVIPs",
 	ActAddEVIPs: "AddEVIPs", ActDelEVIPs: "DelEVIPs", ActAddRoutes: "AddRoutes",
 	ActDelRoutes: "DelRoutes", ActAddRules: "AddRules", ActDelRules: "DelRules",
-	ActGARP: "GARP", ActCancelGARP: "CancelGARP", ActNotify: "Notify", ActLog: "Log",
+	ActGARP: "GARP", ActCancelGARP: "CancelGARP", ActNotify: "Notify", ActSourceGARP: "SourceGARP", ActExtraIfGARP: "ExtraIfGARP", ActLog: "Log",
 }
 
 func (k ActionKind) String() string {
@@ -248,6 +304,9 @@ type Facts struct {
 	TrackFileValue func(name string) int64
 	// ProcessCount is the number of matching processes at start (0 if nil).
 	ProcessCount func(name string) int
+	// BFDUp tells whether a bfd_instance is up at start; nil means down,
+	// as keepalived starts before its BFD sessions are.
+	BFDUp func(name string) bool
 }
 
 // InstanceStatus is a snapshot of one instance, for the runner, dumps and

@@ -33,7 +33,6 @@ type Machine struct {
 // run-time fields that the state machine uses.
 type fsmInstance struct {
 	name string
-	idx  int
 
 	// settings
 	version               int
@@ -53,10 +52,13 @@ type fsmInstance struct {
 	garpRefreshRep        int
 	garpLowerPrioRep      int
 	garpLowerPrioDelay    int64 // µs
+	garpExtraIf           int64 // µs, garp_extra_if (vmac_garp_intvl)
 	hasVIPs, hasEVIPs     bool
 	hasRoutes, hasRules   bool
 	configuredSrc         netip.Addr
+	unicast               bool
 	scriptLinks           []*fsmTrackLink
+	bfdLinks              []*fsmTrackLink
 
 	// run time (keepalived's names in comments)
 	state, wantstate  State
@@ -76,6 +78,7 @@ type fsmInstance struct {
 	notifiesSent      bool
 	garpTimers        []fsmGarpTimer
 	garpRefreshTimer  time.Time
+	garpExtraIfTimer  time.Time
 	sync              *fsmGroup
 }
 
@@ -112,15 +115,19 @@ func NewMachine(cfg *parser.Config, facts Facts) (*Machine, error) {
 	for _, f := range cfg.TrackFiles {
 		files[f.Name] = f
 	}
+	bfds := map[string]bool{}
+	for _, b := range cfg.BFDInstances {
+		bfds[b.Name] = true
+	}
 	procs := map[string]*parser.TrackProcess{}
 	for _, p := range cfg.TrackProcesses {
 		procs[p.Name] = p
 	}
-	for i, vi := range cfg.Instances {
+	for _, vi := range cfg.Instances {
 		if _, dup := m.byName[vi.Name]; dup {
 			return nil, fmt.Errorf("vrrp: instance %s defined twice", vi.Name)
 		}
-		v := newFSMInstance(i, vi)
+		v := newFSMInstance(vi)
 		m.insts = append(m.insts, v)
 		m.byName[v.name] = v
 	}
@@ -170,6 +177,11 @@ func NewMachine(cfg *parser.Config, facts Facts) (*Machine, error) {
 				if files[name] == nil {
 					return fmt.Errorf("vrrp: instance %s tracks unknown track_file %s", v.name, name)
 				}
+			case fsmTrackBFD:
+				if !bfds[name] {
+					return fmt.Errorf("vrrp: instance %s tracks unknown bfd_instance %s", v.name, name)
+				}
+				o.up = false
 			case fsmTrackProcess:
 				p := procs[name]
 				if p == nil {
@@ -193,8 +205,11 @@ func NewMachine(cfg *parser.Config, facts Facts) (*Machine, error) {
 			l.mult = -1
 		}
 		o.links = append(o.links, l)
-		if kind == fsmTrackScript {
+		switch kind {
+		case fsmTrackScript:
 			v.scriptLinks = append(v.scriptLinks, l)
+		case fsmTrackBFD:
+			v.bfdLinks = append(v.bfdLinks, l)
 		}
 		return nil
 	}
@@ -228,7 +243,7 @@ func NewMachine(cfg *parser.Config, facts Facts) (*Machine, error) {
 		for _, e := range []struct {
 			kind fsmTrackKind
 			list []*parser.TrackEntry
-		}{{fsmTrackScript, vi.TrackScripts}, {fsmTrackFile, vi.TrackFiles}, {fsmTrackProcess, vi.TrackProcesses}} {
+		}{{fsmTrackScript, vi.TrackScripts}, {fsmTrackFile, vi.TrackFiles}, {fsmTrackProcess, vi.TrackProcesses}, {fsmTrackBFD, vi.TrackBFDs}} {
 			if err := entries(v, e.kind, e.list); err != nil {
 				return nil, err
 			}
@@ -248,7 +263,7 @@ func NewMachine(cfg *parser.Config, facts Facts) (*Machine, error) {
 			for _, e := range []struct {
 				kind fsmTrackKind
 				list []*parser.TrackEntry
-			}{{fsmTrackInterface, sg.TrackInterfaces}, {fsmTrackScript, sg.TrackScripts}, {fsmTrackFile, sg.TrackFiles}, {fsmTrackProcess, sg.TrackProcesses}} {
+			}{{fsmTrackInterface, sg.TrackInterfaces}, {fsmTrackScript, sg.TrackScripts}, {fsmTrackFile, sg.TrackFiles}, {fsmTrackProcess, sg.TrackProcesses}, {fsmTrackBFD, sg.TrackBFDs}} {
 				if err := entries(v, e.kind, e.list); err != nil {
 					return nil, err
 				}
@@ -258,10 +273,9 @@ func NewMachine(cfg *parser.Config, facts Facts) (*Machine, error) {
 	return m, nil
 }
 
-func newFSMInstance(idx int, vi *parser.VRRPInstance) *fsmInstance {
+func newFSMInstance(vi *parser.VRRPInstance) *fsmInstance {
 	v := &fsmInstance{
 		name:                  vi.Name,
-		idx:                   idx,
 		version:               vi.Version,
 		family:                vi.Family,
 		advertInt:             int64(vi.AdvertInt),
@@ -284,8 +298,21 @@ func newFSMInstance(idx int, vi *parser.VRRPInstance) *fsmInstance {
 		hasRoutes:             len(vi.Routes) > 0,
 		hasRules:              len(vi.Rules) > 0,
 		configuredSrc:         vi.SrcIP,
+		unicast:               vi.Unicast,
 		basePrio:              vi.Priority,
 		faultCauses:           map[string]bool{},
+	}
+	// keepalived drops garp_extra_if when there is no extra interface
+	// (with `all`) or no per-address VMAC (without).
+	extraIf, extraVMAC := false, false
+	for _, list := range [][]*parser.IPAddress{vi.VIPs, vi.EVIPs} {
+		for _, a := range list {
+			extraIf = extraIf || (a.Dev != "" && a.Dev != vi.Interface)
+			extraVMAC = extraVMAC || a.UseVMAC
+		}
+	}
+	if vi.GarpExtraIf > 0 && !((!extraIf && !extraVMAC) || (!extraVMAC && !vi.GarpExtraIfAll)) {
+		v.garpExtraIf = int64(vi.GarpExtraIf) * fsmTimerHz
 	}
 	if v.version != 3 {
 		v.version = 2
@@ -408,6 +435,12 @@ func (m *Machine) Handle(now time.Time, ev Event) []Action {
 		m.processChanged(e.Name, e.Count)
 	case FaultChanged:
 		m.faultChanged(e)
+	case BFDChanged:
+		m.bfdChanged(e.Name, e.Up)
+	case SourceAddrChanged:
+		m.sourceAddrChanged(e)
+	case AddressLost:
+		m.addressLost(e.Instance)
 	case Shutdown:
 		m.shutdown()
 	}

@@ -161,6 +161,7 @@ type fsmNet struct {
 	t     testing.TB
 	nodes []*fsmNode
 	down  map[*fsmNode]bool // crashed nodes neither send nor receive
+	cut   bool              // a partition: nothing is delivered
 	now   time.Time
 	// interval is the advert interval carried to receivers, per node
 	interval map[*fsmNode]time.Duration
@@ -177,7 +178,7 @@ func newFSMNet(t testing.TB, nodes ...*fsmNode) *fsmNet {
 // deliver hands node from's adverts in acts to the other running nodes.
 func (net *fsmNet) deliver(from *fsmNode, acts []Action) {
 	for _, a := range acts {
-		if a.Kind != ActSendAdvert || net.down[from] {
+		if a.Kind != ActSendAdvert || net.down[from] || net.cut {
 			continue
 		}
 		for _, to := range net.nodes {

@@ -6,126 +6,6 @@ import "time"
 // and vrrp_track.c function by function (names in the comments) so that
 // corner cases (sync groups, init holds, quirks) behave the same.
 
-// start is vrrp_complete_init's tracking and sync group set-up followed by
-// vrrp_init_state and vrrp_init_sands (spec §4.2).
-func (m *Machine) start() {
-	m.started = true
-	if m.startupDelay > 0 {
-		m.delayedStart = m.now.Add(usDuration(m.startupDelay))
-	}
-	for _, o := range m.objs {
-		switch o.kind {
-		case fsmTrackInterface:
-			o.up = m.facts.InterfaceUp == nil || m.facts.InterfaceUp(o.name)
-		case fsmTrackFile:
-			if m.facts.TrackFileValue != nil {
-				o.value = m.facts.TrackFileValue(o.name)
-			}
-		case fsmTrackProcess:
-			if m.facts.ProcessCount != nil {
-				o.count = m.facts.ProcessCount(o.name)
-			}
-		}
-	}
-	for _, v := range m.insts {
-		v.src = v.configuredSrc
-		if !v.src.IsValid() && m.facts.SourceAddr != nil {
-			v.src = m.facts.SourceAddr(v.name)
-		}
-		// Left-overs of a previous run (a crash) go first.
-		m.restoreForce(v)
-	}
-
-	// vrrp_sync_set_group: MASTER only if every member is an owner that
-	// wants MASTER.
-	for _, g := range m.groups {
-		g.state = StateInit
-		for _, v := range g.members {
-			if g.state != StateBackup {
-				if v.wantstate == StateMaster && v.basePrio == fsmPrioOwner {
-					g.state = StateMaster
-				} else {
-					g.state = StateBackup
-				}
-			}
-		}
-	}
-	m.initTracking()
-	// A sync group with any member that is not an owner wanting MASTER
-	// starts every member as BACKUP.
-	for _, g := range m.groups {
-		haveBackup, haveMaster := false, false
-		for _, v := range g.members {
-			if v.wantstate == StateBackup || v.basePrio != fsmPrioOwner {
-				haveBackup = true
-			}
-			if v.wantstate == StateMaster {
-				haveMaster = true
-			}
-		}
-		if haveBackup && haveMaster {
-			for _, v := range g.members {
-				if v.wantstate == StateMaster {
-					v.wantstate = StateBackup
-				}
-			}
-		}
-	}
-	for _, v := range m.insts {
-		if v.state == StateFault || (v.sync != nil && v.sync.state == StateFault) {
-			v.state = StateFault
-			m.log(false, "(%s) entering FAULT state", v.name)
-			m.instanceNotify(v)
-		}
-	}
-
-	// vrrp_init_state
-	for _, g := range m.groups {
-		if g.state == StateFault || g.state == StateBackup {
-			m.groupNotify(g)
-		}
-	}
-	for _, v := range m.insts {
-		begin := v.state
-		if v.state == StateFault {
-			v.wantstate = StateFault
-		}
-		newState := v.wantstate
-		if v.sync != nil {
-			newState = v.sync.state
-		}
-		isUp := v.numFault == 0
-		noInit := v.numScriptInit == 0 && (v.sync == nil || v.sync.numMemberInit == 0)
-		if isUp && newState == StateMaster && noInit && v.basePrio == fsmPrioOwner && v.wantstate == StateMaster {
-			// keepalived times out of BACKUP after 1 µs.
-			v.state = StateBackup
-			v.msDownTimer = 1
-			continue
-		}
-		if newState == StateBackup && v.wantstate == StateMaster {
-			v.msDownTimer = v.masterAdverInt + v.skewMinUS()
-		} else {
-			v.msDownTimer = v.mdiUS()
-		}
-		if isUp && newState != StateFault && noInit {
-			if v.state != StateBackup {
-				m.log(false, "(%s) Entering BACKUP STATE (init)", v.name)
-				v.state = StateBackup
-			}
-		} else {
-			// keepalived 2.2.7 compares the state with itself here, so its
-			// "Entering FAULT STATE (init)" line is never printed.
-			v.state = StateFault
-		}
-		if begin != v.state && (v.state != StateFault || v.numFault > 0) {
-			m.instanceNotify(v)
-		}
-	}
-	for _, v := range m.insts {
-		m.initSands(v)
-	}
-}
-
 // initSands is vrrp_init_instance_sands.
 func (m *Machine) initSands(v *fsmInstance) {
 	switch v.state {
@@ -144,13 +24,19 @@ func (m *Machine) initSands(v *fsmInstance) {
 
 // timers is vrrp_dispatcher_read_timeout plus the delayed GARP threads.
 func (m *Machine) timers() {
-	for guard := 0; guard < 4*len(m.insts)+16; guard++ {
+	limit := 16
+	for _, v := range m.insts {
+		limit += 4 + len(v.garpTimers)
+	}
+	for guard := 0; guard < limit; guard++ {
 		var v *fsmInstance
 		due := m.dueInstances()
 		if len(due) > 0 {
 			v = due[0]
 		}
-		// a delayed GARP burst due before the instance timer goes first
+		// a delayed GARP burst due no later than the instance timer goes
+		// first: keepalived's advert timer drifts later, so on the wire the
+		// second burst comes just before the advert (spec §9.1)
 		gi, gv := -1, (*fsmInstance)(nil)
 		for _, x := range m.insts {
 			for i, g := range x.garpTimers {
@@ -162,7 +48,7 @@ func (m *Machine) timers() {
 				}
 			}
 		}
-		if gv != nil && (v == nil || gv.garpTimers[gi].at.Before(v.sands)) {
+		if gv != nil && (v == nil || !gv.garpTimers[gi].at.After(v.sands)) {
 			t := gv.garpTimers[gi]
 			gv.garpTimers = append(gv.garpTimers[:gi], gv.garpTimers[gi+1:]...)
 			m.sendLinkUpdate(gv, t.repeat)
@@ -182,157 +68,6 @@ func (m *Machine) timers() {
 		}
 		m.tsm(prev, v)
 		m.initSands(v)
-	}
-}
-
-// advert is vrrp_dispatcher_read for one advert.
-func (m *Machine) advert(a AdvertReceived) {
-	v := m.byName[a.Instance]
-	if v == nil || v.state == StateFault || v.state == StateInit {
-		return
-	}
-	if !m.delayedStart.IsZero() && m.now.Before(m.delayedStart) {
-		return
-	}
-	prev := v.state
-	switch v.state {
-	case StateBackup:
-		m.backupRx(v, a)
-	case StateMaster:
-		if m.masterRx(v, a) {
-			m.leaveMaster(v, false)
-		}
-	}
-	m.tsm(prev, v)
-	if v.state != StateMaster || !v.lowerPrioNoAdvert {
-		m.initSands(v)
-	}
-}
-
-// backupRx is vrrp_state_backup (spec §4.3).
-func (m *Machine) backupRx(v *fsmInstance, a AdvertReceived) {
-	ignore := false
-	switch {
-	case a.Rejected:
-		ignore = true
-	case a.Priority == 0:
-		m.log(true, "(%s) Backup received priority 0 advertisement", v.name)
-		v.msDownTimer = v.skewUS()
-	case v.nopreempt || a.Priority >= v.effPrio ||
-		(v.preemptDelay > 0 && (v.preemptTime.IsZero() || v.preemptTime.After(m.now))):
-		if v.version == 3 {
-			if us := a.Interval.Microseconds(); us > 0 && us != v.masterAdverInt {
-				m.log(true, "(%s) advertisement interval updated from %dms to %dms by master",
-					v.name, v.masterAdverInt/1000, us/1000)
-				v.masterAdverInt = us
-			}
-		}
-		v.msDownTimer = v.mdiUS()
-		v.masterAddr = a.Src
-		v.masterPrio = a.Priority
-		if v.preemptDelay > 0 {
-			if a.Priority >= v.effPrio {
-				if !v.preemptTime.IsZero() {
-					m.log(true, "(%s) stop preempt delay", v.name)
-					v.preemptTime = time.Time{}
-				}
-			} else if v.preemptTime.IsZero() {
-				m.log(true, "(%s) start preempt delay (%d.%06d)", v.name, v.preemptDelay/fsmTimerHz, v.preemptDelay%fsmTimerHz)
-				v.preemptTime = m.now.Add(usDuration(v.preemptDelay))
-			}
-		}
-		v.wantstate = StateBackup
-	default:
-		m.log(false, "(%s) received lower priority (%d) advert from %s - discarding", v.name, a.Priority, a.Src)
-		ignore = true
-		v.masterAddr = a.Src
-	}
-	if ignore {
-		// the deadline stays where it was
-		left := v.sands.Sub(m.now).Microseconds()
-		if v.sands.IsZero() || left < 0 {
-			left = 0
-		}
-		v.msDownTimer = left
-	}
-}
-
-// masterRx is vrrp_state_master_rx (spec §4.4); true means step down.
-func (m *Machine) masterRx(v *fsmInstance, a AdvertReceived) bool {
-	if a.Rejected {
-		return false
-	}
-	cmp := 0
-	if v.src.IsValid() && a.Src.IsValid() && v.src.Is4() == a.Src.Is4() {
-		cmp = a.Src.Compare(v.src)
-	}
-	if a.Priority == 0 || (v.higherPrioSendAdvert && (a.Priority > v.effPrio || (a.Priority == v.effPrio && cmp > 0))) {
-		m.sendAdvert(v, v.effPrio)
-		if a.Priority == 0 {
-			m.log(true, "(%s) Master received priority 0 message", v.name)
-			return false
-		}
-	}
-	if a.Priority == v.effPrio {
-		if cmp == 0 {
-			m.log(false, "(%s) WARNING - equal priority advert received from remote host with our IP address.", v.name)
-		} else if v.effPrio == fsmPrioOwner {
-			m.log(false, "(%s) CONFIGURATION ERROR: local instance and a remote instance are both configured as address owner, please fix - reducing local priority", v.name)
-			v.effPrio, v.basePrio = fsmPrioOwner-1, fsmPrioOwner-1
-			v.totalPrio = v.basePrio
-		}
-	}
-	if a.Priority < v.effPrio || (a.Priority == v.effPrio && cmp < 0) {
-		suffix := ""
-		if !v.lowerPrioNoAdvert {
-			suffix = ", forcing new election"
-		}
-		m.log(false, "(%s) Received advert from %s with lower priority %d, ours %d%s", v.name, a.Src, a.Priority, v.effPrio, suffix)
-		if !v.lowerPrioNoAdvert {
-			m.sendAdvert(v, v.effPrio)
-		}
-		m.lowerPrioGarp(v)
-		if v.sync != nil {
-			for _, o := range v.sync.members {
-				if o != v {
-					m.lowerPrioGarp(o)
-				}
-			}
-		}
-		m.emit(Action{Kind: ActNotify, Instance: v.name, State: v.state, NotifyType: "MASTER_RX_LOWER_PRI", Priority: v.effPrio})
-		return false
-	}
-	if a.Priority > v.effPrio || (a.Priority == v.effPrio && cmp > 0) {
-		if a.Priority > v.effPrio {
-			m.log(false, "(%s) Master received advert from %s with higher priority %d, ours %d", v.name, a.Src, a.Priority, v.effPrio)
-		} else {
-			m.log(false, "(%s) Master received advert from %s with same priority %d but higher IP address than ours", v.name, a.Src, a.Priority)
-		}
-		if v.version == 3 {
-			if us := a.Interval.Microseconds(); us > 0 && us != v.masterAdverInt {
-				m.log(true, "(%s) advertisement interval updated from %dms to %dms by master",
-					v.name, v.masterAdverInt/1000, us/1000)
-				v.masterAdverInt = us
-			}
-		}
-		v.msDownTimer = v.mdiUS()
-		v.masterPrio = a.Priority
-		v.wantstate = StateBackup
-		v.state = StateBackup
-		return true
-	}
-	return false
-}
-
-// lowerPrioGarp sends garp_lower_prio_repeat rounds now and schedules the
-// same after garp_lower_prio_delay.
-func (m *Machine) lowerPrioGarp(v *fsmInstance) {
-	if v.garpLowerPrioRep == 0 {
-		return
-	}
-	m.sendLinkUpdate(v, v.garpLowerPrioRep)
-	if v.garpLowerPrioDelay > 0 {
-		v.garpTimers = append(v.garpTimers, fsmGarpTimer{at: m.now.Add(usDuration(v.garpLowerPrioDelay)), repeat: v.garpLowerPrioRep})
 	}
 }
 
@@ -366,26 +101,38 @@ func (m *Machine) masterTx(v *fsmInstance) {
 		m.sendLinkUpdate(v, v.garpRefreshRep)
 		v.garpRefreshTimer = m.now.Add(usDuration(v.garpRefresh))
 	}
+	if v.garpExtraIf > 0 && !m.now.Before(v.garpExtraIfTimer) {
+		m.emit(Action{Kind: ActExtraIfGARP, Instance: v.name})
+		v.garpExtraIfTimer = m.now.Add(usDuration(v.garpExtraIf))
+	}
 }
 
 // becomeMaster is vrrp_state_become_master.
 func (m *Machine) becomeMaster(v *fsmInstance) {
+	m.firewallLog(v, "sett")
 	if v.hasVIPs {
+		m.log(true, "(%s) setting VIPs.", v.name)
 		m.emit(Action{Kind: ActAddVIPs, Instance: v.name, Accept: v.accept})
 	}
 	if v.hasEVIPs {
+		m.log(true, "(%s) setting E-VIPs.", v.name)
 		m.emit(Action{Kind: ActAddEVIPs, Instance: v.name, Accept: v.accept})
 	}
 	v.vipSet = true
 	if v.hasRoutes {
+		m.log(true, "(%s) setting Virtual Routes", v.name)
 		m.emit(Action{Kind: ActAddRoutes, Instance: v.name})
 	}
 	if v.hasRules {
+		m.log(true, "(%s) setting Virtual Rules", v.name)
 		m.emit(Action{Kind: ActAddRules, Instance: v.name})
 	}
 	m.sendLinkUpdate(v, v.garpRep)
 	if v.garpRefresh > 0 {
 		v.garpRefreshTimer = m.now.Add(usDuration(v.garpRefresh))
+	}
+	if v.garpExtraIf > 0 {
+		v.garpExtraIfTimer = m.now.Add(usDuration(v.garpExtraIf))
 	}
 	m.instanceNotify(v)
 }
@@ -409,37 +156,45 @@ func (m *Machine) restoreInterface(v *fsmInstance, advF bool) {
 		m.sendAdvert(v, 0)
 		m.log(true, "(%s) sent 0 priority", v.name)
 	}
+	m.removeAll(v, v.vipSet, false)
+}
+
+// removeAll removes rules, routes, queued GARPs and (when set, or forced)
+// the addresses, each with keepalived's detail line.
+func (m *Machine) removeAll(v *fsmInstance, addrs, force bool) {
 	if v.hasRules {
-		m.emit(Action{Kind: ActDelRules, Instance: v.name})
+		m.log(true, "(%s) removing Virtual Rules", v.name)
+		m.emit(Action{Kind: ActDelRules, Instance: v.name, Force: force})
 	}
 	if v.hasRoutes {
-		m.emit(Action{Kind: ActDelRoutes, Instance: v.name})
+		m.log(true, "(%s) removing Virtual Routes", v.name)
+		m.emit(Action{Kind: ActDelRoutes, Instance: v.name, Force: force})
 	}
-	m.emit(Action{Kind: ActCancelGARP, Instance: v.name})
-	if v.vipSet {
+	if !force {
+		m.emit(Action{Kind: ActCancelGARP, Instance: v.name})
+	}
+	if addrs || force {
 		if v.hasVIPs {
-			m.emit(Action{Kind: ActDelVIPs, Instance: v.name, Accept: v.accept})
+			m.log(true, "(%s) removing VIPs.", v.name)
+			m.emit(Action{Kind: ActDelVIPs, Instance: v.name, Accept: v.accept, Force: force})
 		}
 		if v.hasEVIPs {
-			m.emit(Action{Kind: ActDelEVIPs, Instance: v.name, Accept: v.accept})
+			m.log(true, "(%s) removing E-VIPs.", v.name)
+			m.emit(Action{Kind: ActDelEVIPs, Instance: v.name, Accept: v.accept, Force: force})
 		}
+		m.firewallLog(v, "remov")
 		v.vipSet = false
 	}
 }
 
 // restoreForce removes what a previous run may have left (start-up).
-func (m *Machine) restoreForce(v *fsmInstance) {
-	if v.hasRules {
-		m.emit(Action{Kind: ActDelRules, Instance: v.name, Force: true})
-	}
-	if v.hasRoutes {
-		m.emit(Action{Kind: ActDelRoutes, Instance: v.name, Force: true})
-	}
-	if v.hasVIPs {
-		m.emit(Action{Kind: ActDelVIPs, Instance: v.name, Accept: v.accept, Force: true})
-	}
-	if v.hasEVIPs {
-		m.emit(Action{Kind: ActDelEVIPs, Instance: v.name, Accept: v.accept, Force: true})
+func (m *Machine) restoreForce(v *fsmInstance) { m.removeAll(v, true, true) }
+
+// firewallLog is vrrp_handle_accept_mode's detail line: the drop rules of
+// no_accept (installed by the runner with the VIPs).
+func (m *Machine) firewallLog(v *fsmInstance, verb string) {
+	if v.basePrio != fsmPrioOwner && !v.accept {
+		m.log(true, "(%s) %sing firewall drop rule", v.name, verb)
 	}
 }
 
@@ -561,6 +316,14 @@ func (m *Machine) tryUpInstance(v *fsmInstance, leavingInit bool) {
 		v.wantstate = StateBackup
 	}
 	m.leaveFault(v)
+	if v.unicast && v.src.IsValid() {
+		kind := "ARP"
+		if !v.src.Is4() {
+			kind = "NA"
+		}
+		m.log(true, "%s: sending gratuitous %s for %s", v.name, kind, v.src)
+		m.emit(Action{Kind: ActSourceGARP, Instance: v.name})
+	}
 	m.initSands(v)
 	v.wantstate = want
 	if v.sync != nil {
@@ -570,6 +333,34 @@ func (m *Machine) tryUpInstance(v *fsmInstance, leavingInit bool) {
 			m.syncBackup(v)
 		}
 	}
+}
+
+// addressLost is keepalived_netlink.c's set_vrrp_backup.
+func (m *Machine) addressLost(name string) {
+	v := m.byName[name]
+	if v == nil || v.state != StateMaster {
+		return
+	}
+	quick := func(x *fsmInstance) {
+		x.wantstate = StateBackup
+		m.leaveMaster(x, true)
+		x.msDownTimer = x.skewUS()
+		m.initSands(x)
+	}
+	// keepalived resigns the instance itself first, its sync group's
+	// masters next, then re-arms the instance's own timer.
+	v.wantstate = StateBackup
+	m.leaveMaster(v, true)
+	if g := v.sync; g != nil {
+		for _, o := range g.members {
+			if o.state == StateMaster {
+				quick(o)
+			}
+		}
+		g.state = StateBackup
+	}
+	v.msDownTimer = v.skewUS()
+	m.initSands(v)
 }
 
 // shutdown is keepalived's SIGTERM path: restore_vrrp_interfaces then

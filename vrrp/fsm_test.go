@@ -79,9 +79,13 @@ func TestBecomeMasterActionOrder(t *testing.T) {
 	n := newFSMNode(t, conf, "10.0.0.1", Facts{})
 	got := n.handle(Start{})
 	want := []Action{
+		{Kind: ActLog, Msg: "(VI_1) removing Virtual Rules", Detail: true},
 		{Kind: ActDelRules, Instance: "VI_1", Force: true},
+		{Kind: ActLog, Msg: "(VI_1) removing Virtual Routes", Detail: true},
 		{Kind: ActDelRoutes, Instance: "VI_1", Force: true},
+		{Kind: ActLog, Msg: "(VI_1) removing VIPs.", Detail: true},
 		{Kind: ActDelVIPs, Instance: "VI_1", Accept: true, Force: true},
+		{Kind: ActLog, Msg: "(VI_1) removing E-VIPs.", Detail: true},
 		{Kind: ActDelEVIPs, Instance: "VI_1", Accept: true, Force: true},
 	}
 	if d := cmp.Diff(want, got); d != "" {
@@ -93,9 +97,13 @@ func TestBecomeMasterActionOrder(t *testing.T) {
 		{Kind: ActLog, Msg: "(VI_1) Receive advertisement timeout", Detail: true},
 		{Kind: ActSendAdvert, Instance: "VI_1", Priority: 255},
 		{Kind: ActLog, Msg: "(VI_1) Entering MASTER STATE"},
+		{Kind: ActLog, Msg: "(VI_1) setting VIPs.", Detail: true},
 		{Kind: ActAddVIPs, Instance: "VI_1", Accept: true},
+		{Kind: ActLog, Msg: "(VI_1) setting E-VIPs.", Detail: true},
 		{Kind: ActAddEVIPs, Instance: "VI_1", Accept: true},
+		{Kind: ActLog, Msg: "(VI_1) setting Virtual Routes", Detail: true},
 		{Kind: ActAddRoutes, Instance: "VI_1"},
+		{Kind: ActLog, Msg: "(VI_1) setting Virtual Rules", Detail: true},
 		{Kind: ActAddRules, Instance: "VI_1"},
 		{Kind: ActGARP, Instance: "VI_1", Repeat: 5},
 		{Kind: ActNotify, Instance: "VI_1", State: StateMaster, NotifyType: "MASTER", Priority: 255},
@@ -109,10 +117,14 @@ func TestBecomeMasterActionOrder(t *testing.T) {
 	want = []Action{
 		{Kind: ActSendAdvert, Instance: "VI_1", Priority: 0},
 		{Kind: ActLog, Msg: "(VI_1) sent 0 priority", Detail: true},
+		{Kind: ActLog, Msg: "(VI_1) removing Virtual Rules", Detail: true},
 		{Kind: ActDelRules, Instance: "VI_1"},
+		{Kind: ActLog, Msg: "(VI_1) removing Virtual Routes", Detail: true},
 		{Kind: ActDelRoutes, Instance: "VI_1"},
 		{Kind: ActCancelGARP, Instance: "VI_1"},
+		{Kind: ActLog, Msg: "(VI_1) removing VIPs.", Detail: true},
 		{Kind: ActDelVIPs, Instance: "VI_1", Accept: true},
+		{Kind: ActLog, Msg: "(VI_1) removing E-VIPs.", Detail: true},
 		{Kind: ActDelEVIPs, Instance: "VI_1", Accept: true},
 		{Kind: ActNotify, Instance: "VI_1", State: StateStop, NotifyType: "STOP", Priority: 255},
 	}
@@ -349,12 +361,12 @@ func TestAdvertReactions(t *testing.T) {
 			logs:     []string{"(VI_1) Received advert from 10.0.0.2 with lower priority 100, ours 150"},
 		},
 		{
-			name:    "owner conflict lowers us to 254 and we step down",
-			conf:    fsmInst("VI_1", 255),
-			master:  true,
-			steps:   []step{{ms(300), AdvertReceived{Src: peer, Priority: 255}}},
-			state:   StateBackup,
-			logs:    []string{"(VI_1) CONFIGURATION ERROR: local instance and a remote instance are both configured as address owner, please fix - reducing local priority", "(VI_1) Master received advert from 10.0.0.2 with higher priority 255, ours 254", "(VI_1) Entering BACKUP STATE"},
+			name:     "owner conflict lowers us to 254 and we step down",
+			conf:     fsmInst("VI_1", 255),
+			master:   true,
+			steps:    []step{{ms(300), AdvertReceived{Src: peer, Priority: 255}}},
+			state:    StateBackup,
+			logs:     []string{"(VI_1) CONFIGURATION ERROR: local instance and a remote instance are both configured as address owner, please fix - reducing local priority", "(VI_1) Master received advert from 10.0.0.2 with higher priority 255, ours 254", "(VI_1) Entering BACKUP STATE"},
 			deadline: 3007812 * time.Microsecond,
 		},
 		{

@@ -1,8 +1,10 @@
 package vrrp
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/parser"
@@ -48,6 +50,10 @@ type GARPPacer struct {
 	fallback GARPSpacing
 	state    map[string]*garpKeyState
 	pending  []GARPTarget
+	// keepalived walks its queued addresses by instance (configuration
+	// order) then by address (VIPs then eVIPs): rank orders the queue so.
+	instRank map[string]int
+	addrRank map[GARPTarget]int
 }
 
 type garpKeyState struct {
@@ -57,7 +63,11 @@ type garpKeyState struct {
 // NewGARPPacer reads vrrp_garp_interval, vrrp_gna_interval and the
 // garp_group blocks of a configuration.
 func NewGARPPacer(cfg *parser.Config) *GARPPacer {
-	p := &GARPPacer{keyOf: map[string]string{}, spacing: map[string]GARPSpacing{}, state: map[string]*garpKeyState{}}
+	p := &GARPPacer{keyOf: map[string]string{}, spacing: map[string]GARPSpacing{}, state: map[string]*garpKeyState{},
+		instRank: map[string]int{}, addrRank: map[GARPTarget]int{}}
+	for i, vi := range cfg.Instances {
+		p.instRank[vi.Name] = i
+	}
 	if d := cfg.Global.GarpInterval; d > 0 {
 		x := usDuration(int64(d))
 		p.fallback.GARP = &x
@@ -115,6 +125,9 @@ func (p *GARPPacer) st(key string) *garpKeyState {
 // and returns the frames to send now; the rest wait for Due.
 func (p *GARPPacer) Burst(now time.Time, targets []GARPTarget, rounds int) []GARPTarget {
 	var out []GARPTarget
+	for i, t := range targets {
+		p.addrRank[t] = i
+	}
 	for r := 0; r < rounds; r++ {
 		for _, t := range targets {
 			key, sp := p.key(t.Interface)
@@ -143,6 +156,12 @@ func (p *GARPPacer) queue(t GARPTarget) {
 		}
 	}
 	p.pending = append(p.pending, t)
+	slices.SortStableFunc(p.pending, func(a, b GARPTarget) int {
+		if c := cmp.Compare(p.instRank[a.Instance], p.instRank[b.Instance]); c != 0 {
+			return c
+		}
+		return cmp.Compare(p.addrRank[a], p.addrRank[b])
+	})
 }
 
 // Due returns the queued frames whose interface may send at now.

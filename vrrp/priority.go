@@ -1,7 +1,5 @@
 package vrrp
 
-import "fmt"
-
 // Tracked objects and the effective priority (spec §5). Each tracked object
 // (interface, vrrp_script, track_file, vrrp_track_process) is shared by the
 // instances that track it; a link joins one object to one instance with the
@@ -17,6 +15,7 @@ const (
 	fsmTrackScript
 	fsmTrackFile
 	fsmTrackProcess
+	fsmTrackBFD
 )
 
 // keepalived's SCRIPT_INIT_STATE_*: a script that has not run yet, one
@@ -69,6 +68,8 @@ func (o *fsmTrackObj) ok() bool {
 		return o.result >= o.rise
 	case fsmTrackProcess:
 		return o.haveQuorum
+	case fsmTrackBFD:
+		return o.up
 	}
 	return o.value == 0
 }
@@ -164,6 +165,7 @@ func (m *Machine) initTracking() {
 			m.log(false, "(%s) entering FAULT state (no IPv%d address for interface)", v.name, v.family)
 			v.state = StateFault
 			v.numFault++
+			v.faultCauses[fsmNoSourceAddr] = true
 		}
 		for _, l := range v.scriptLinks {
 			o := l.obj
@@ -182,6 +184,18 @@ func (m *Machine) initTracking() {
 				continue
 			}
 			v.totalPrio += l.weightedContribution(o.result >= o.rise)
+		}
+		for _, l := range v.bfdLinks {
+			// initialise_track_bfd_state: no message here
+			switch {
+			case l.weight == 0:
+				if l.faultWith(l.obj.up) {
+					v.numFault++
+					v.state = StateFault
+				}
+			default:
+				v.totalPrio += l.weightedContribution(l.obj.up)
+			}
 		}
 		m.setEffectivePriority(v)
 		if g := v.sync; g != nil {
@@ -225,6 +239,11 @@ func (m *Machine) setEffectivePriority(v *fsmInstance) {
 	v.msDownTimer = v.mdiUS()
 	if v.state == StateBackup && !v.sands.IsZero() {
 		v.sands = v.sands.Add(usDuration(v.msDownTimer - old))
+		// A big rise can move the deadline behind us: keepalived's timer
+		// then fires at once, which a deadline of now says.
+		if v.sands.Before(m.now) {
+			v.sands = m.now
+		}
 	}
 	if v.notifyPriorityChanges {
 		t := "BACKUP_PRIORITY"
@@ -363,7 +382,24 @@ func (m *Machine) processChanged(name string, count int) {
 	m.binaryChanged(o, q)
 }
 
-// binaryChanged handles an up/down object (interface, process).
+// bfdChanged is vrrp_handle_bfd_event.
+func (m *Machine) bfdChanged(name string, up bool) {
+	o := m.objByKey[fsmObjKey{fsmTrackBFD, name}]
+	if o == nil || o.up == up {
+		return
+	}
+	o.up = up
+	word := "DOWN"
+	if up {
+		word = "UP"
+	}
+	for _, l := range o.links {
+		m.log(false, "VRRP_Instance(%s) Tracked BFD instance %s is %s", l.inst.name, o.name, word)
+		m.binaryChanged(&fsmTrackObj{links: []*fsmTrackLink{l}}, up)
+	}
+}
+
+// binaryChanged handles an up/down object (interface, process, BFD).
 func (m *Machine) binaryChanged(o *fsmTrackObj, ok bool) {
 	for _, l := range o.links {
 		v := l.inst
@@ -399,6 +435,7 @@ func (m *Machine) fileChanged(name string, value int64) {
 		}
 		switch {
 		case next == -254:
+			m.log(true, "(%s): tracked file %s now FAULT state", v.name, o.name)
 			if l.weight != 0 {
 				v.totalPrio -= prev
 			}
@@ -411,6 +448,10 @@ func (m *Machine) fileChanged(name string, value int64) {
 				if v.basePrio != fsmPrioOwner {
 					v.effPrio = min(max(v.totalPrio, 1), fsmPrioOwner-1)
 				}
+			}
+			m.log(true, "(%s): tracked file %s leaving FAULT state", v.name, o.name)
+			if next != 0 {
+				m.log(true, "(%s) Setting effective priority to %d", v.name, v.effPrio)
 			}
 			m.tryUpInstance(v, false)
 		default:
@@ -435,11 +476,22 @@ func (m *Machine) faultChanged(f FaultChanged) {
 	m.tryUpInstance(v, false)
 }
 
+// fsmNoSourceAddr is the fault cause of an instance without a source
+// address.
+const fsmNoSourceAddr = "no source address"
+
+// sourceAddrChanged follows the interface's address for an instance with
+// no configured source.
+func (m *Machine) sourceAddrChanged(e SourceAddrChanged) {
+	v := m.byName[e.Instance]
+	if v == nil || v.configuredSrc.IsValid() {
+		return
+	}
+	v.src = e.Addr
+	m.faultChanged(FaultChanged{Instance: v.name, Cause: fsmNoSourceAddr, On: !e.Addr.IsValid()})
+}
+
 type fsmObjKey struct {
 	kind fsmTrackKind
 	name string
-}
-
-func (k fsmObjKey) String() string {
-	return fmt.Sprintf("%d:%s", k.kind, k.name)
 }
