@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gokeepalived/gokeepalived/notify"
 	"github.com/gokeepalived/gokeepalived/parser"
 )
 
@@ -60,6 +61,13 @@ func runTestNode(path string) int {
 	}
 	defer edges.Close()
 	nc.LogDetail = true
+	q := notify.NewQueue(context.Background(), notify.QueueOptions{Logger: log})
+	nc.Notifier = NewScriptNotifier(res.Config, q, nil)
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = q.Drain(ctx)
+	}()
 	n, err := NewNode(nc)
 	if err != nil {
 		log.Error(err.Error())

@@ -21,6 +21,7 @@ func TestNetnsTrackingFailover(t *testing.T) {
 	dir := t.TempDir()
 	weightFile := filepath.Join(dir, "weight")
 	downFile := filepath.Join(dir, "down")
+	masterMark, faultMark := filepath.Join(dir, "was-master"), filepath.Join(dir, "was-fault")
 	if err := os.WriteFile(weightFile, []byte("0\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +35,8 @@ func TestNetnsTrackingFailover(t *testing.T) {
 		if tracked {
 			s += fmt.Sprintf("track_file tf {\n file %q\n weight -50\n}\n", weightFile)
 			s += fmt.Sprintf("vrrp_script chk {\n script \"/usr/bin/test ! -e %s\"\n interval 1\n fall 1\n rise 1\n}\n", downFile)
-			inst = " track_file {\n  tf\n }\n track_script {\n  chk\n }\n track_interface {\n  trk0\n }\n"
+			inst = " track_file {\n  tf\n }\n track_script {\n  chk\n }\n track_interface {\n  trk0\n }\n" +
+				fmt.Sprintf(" notify_master \"/usr/bin/touch %s\"\n notify_fault \"/usr/bin/touch %s\"\n", masterMark, faultMark)
 		}
 		return s + fmt.Sprintf("vrrp_instance VI_1 {\n state BACKUP\n interface eth0\n virtual_router_id 51\n"+
 			" priority %d\n advert_int 0.1\n version 3\n%s virtual_ipaddress {\n  10.99.0.100\n }\n}\n", prio, inst)
@@ -80,6 +82,11 @@ func TestNetnsTrackingFailover(t *testing.T) {
 	} {
 		if !strings.Contains(log, want) {
 			t.Errorf("lb1's log lacks %q%s", want, dump())
+		}
+	}
+	for _, f := range []string{masterMark, faultMark} {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("notify script did not run: %v%s", err, dump())
 		}
 	}
 	a.Term(t)
