@@ -41,6 +41,9 @@ type Address struct {
 	// PreferredLft is the IPv6 preferred lifetime in seconds;
 	// 0xffffffff is forever. keepalived uses 0 for /128 VIPs.
 	PreferredLft uint32
+	// NoTrack is `no_track`: its removal by someone else is not a reason
+	// to resign.
+	NoTrack bool
 }
 
 // String renders the address as keepalived's logs do: "10.0.0.1/32 dev eth0".
@@ -186,6 +189,7 @@ func addressFromConfig(c *parser.IPAddress, defDev string) Address {
 		NoPrefixRoute: c.NoPrefixRoute,
 		AutoJoin:      c.AutoJoin,
 		PreferredLft:  c.PreferredLft,
+		NoTrack:       c.NoTrack,
 	}
 	if a.Dev == "" {
 		a.Dev = defDev
@@ -323,6 +327,9 @@ func (s *installedSet) Purge() error {
 	return errors.Join(errs...)
 }
 
-// Installed reports whether every address is ours (or was there already
-// when we installed): used by tests and dumps.
+// Owned reports whether we installed the address (and have not removed it).
 func (s *installedSet) Owned(a Address) bool { return s.ours["a|"+a.key()] }
+
+// disown forgets that we installed an address someone else removed, so the
+// next Install adds it again.
+func (s *installedSet) disown(a Address) { delete(s.ours, "a|"+a.key()) }

@@ -73,6 +73,16 @@ func TestNetnsTrackingFailover(t *testing.T) {
 	tp.exec(t, "lb1", "ip", "link", "set", "trkpeer", "up")
 	master("tracked interface up", w1, w2, 3*time.Second)
 
+	// A VIP removed behind lb1's back: it resigns, then takes the VIP back
+	// (keepalived's AddressLost handling).
+	tp.exec(t, "lb1", "ip", "addr", "del", "10.99.0.100/32", "dev", "eth0")
+	if waitFor(3*time.Second, func() bool {
+		return strings.Contains(a.Log(), "(VI_1) ip address 10.99.0.100/32 dev eth0, no longer exist")
+	}) < 0 {
+		t.Fatalf("lb1 did not notice its VIP was removed%s", dump())
+	}
+	master("VIP restored after removal", w1, w2, 3*time.Second)
+
 	log := a.Log()
 	for _, want := range []string{
 		"(VI_1) Changing effective priority from 100 to 50",

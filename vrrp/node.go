@@ -52,11 +52,22 @@ type NodeConfig struct {
 	// RunScript runs vrrp_script checks; nil disables them (the machine
 	// then holds weight-0 scripts in their initial state).
 	RunScript scriptExecFunc
+	// WatchAddrs reports every address added or removed on the host until
+	// ctx ends; nil leaves source addresses fixed at start and VIPs
+	// removed by someone else unnoticed.
+	WatchAddrs func(ctx context.Context, report func(AddrUpdate)) error
 	// SetupVMAC creates the macvlan of a use_vmac instance before its
 	// socket is opened; the function it returns removes it at the end of
 	// Run. Nil ignores use_vmac (addresses and adverts then use the VMAC
 	// name, which must exist).
 	SetupVMAC func(vi *parser.VRRPInstance) (func(), error)
+}
+
+// AddrUpdate is one address appearing on or leaving an interface.
+type AddrUpdate struct {
+	Dev    string
+	Prefix netip.Prefix
+	New    bool
 }
 
 // Node runs the VRRP instances of one configuration: one goroutine owns
@@ -77,6 +88,9 @@ type Node struct {
 
 	// cleanups run when Run returns (VMAC removal), last first.
 	cleanups []func()
+	// srcs are the advert sources of instances without a configured one,
+	// as last told to the machine.
+	srcs map[string]netip.Addr
 
 	mu     sync.Mutex
 	states map[string]State
@@ -112,6 +126,7 @@ type nodeEvent struct {
 	conn *nodeConn
 	rx   Received
 	ev   Event
+	addr *AddrUpdate
 }
 
 // NewNode checks the configuration and prepares the instances; nothing is
@@ -124,7 +139,7 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 		return nil, errors.New("vrrp: node needs an address manager and an advert socket opener")
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger, insts: map[string]*nodeInstance{}, byConn: map[*nodeConn][]*nodeInstance{},
-		events: make(chan nodeEvent, 1024), states: map[string]State{}}
+		events: make(chan nodeEvent, 1024), states: map[string]State{}, srcs: map[string]netip.Addr{}}
 	if n.log == nil {
 		n.log = slog.Default()
 	}
@@ -237,6 +252,9 @@ func (n *Node) setup() error {
 		ni.conn = nc
 		n.byConn[nc] = append(n.byConn[nc], ni)
 		n.insts[vi.Name] = ni
+		if !vi.SrcIP.IsValid() {
+			n.srcs[vi.Name] = n.sourceOf(vi)
+		}
 	}
 	return nil
 }
@@ -431,9 +449,12 @@ func (n *Node) Run(ctx context.Context) error {
 				n.announce(t)
 			}
 		case e := <-n.events:
-			if e.ev != nil {
+			switch {
+			case e.ev != nil:
 				n.exec(n.m.Handle(time.Now(), e.ev))
-			} else {
+			case e.addr != nil:
+				n.addrChanged(*e.addr)
+			default:
 				n.received(e.conn, e.rx)
 			}
 		}
@@ -713,6 +734,20 @@ func (n *Node) startProbes(ctx context.Context, wg *sync.WaitGroup) {
 			}
 		}()
 	}
+	if n.cfg.WatchAddrs != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := n.cfg.WatchAddrs(ctx, func(u AddrUpdate) {
+				select {
+				case n.events <- nodeEvent{addr: &u}:
+				case <-ctx.Done():
+				}
+			}); err != nil {
+				n.log.Warn(err.Error())
+			}
+		}()
+	}
 	if n.cfg.WatchFiles && len(c.TrackFiles) > 0 {
 		w := n.fileWatcher()
 		wg.Add(1)
@@ -753,4 +788,47 @@ func (n *Node) processScanner() *processScanner {
 		s.matchers = append(s.matchers, newProcessMatcher(tp))
 	}
 	return s
+}
+
+// addrChanged follows the host's addresses: an instance without a
+// configured source address follows its interface's (SourceAddrChanged),
+// and a VIP or eVIP of ours that someone else removed makes a master
+// resign (AddressLost), as keepalived does.
+func (n *Node) addrChanged(u AddrUpdate) {
+	for _, vi := range n.cfg.Config.Instances {
+		ni := n.insts[vi.Name]
+		if !vi.SrcIP.IsValid() && vi.Interface == u.Dev && (vi.Family == 6) == u.Prefix.Addr().Is6() {
+			if src := n.sourceOf(vi); src != n.srcs[vi.Name] {
+				n.srcs[vi.Name] = src
+				if ni.enc != nil && src.IsValid() {
+					ni.enc.SetSource(src)
+				}
+				n.exec(n.m.Handle(time.Now(), SourceAddrChanged{Instance: vi.Name, Addr: src}))
+			}
+		}
+		if u.New {
+			continue
+		}
+		for _, set := range []*installedSet{ni.vips, ni.evips} {
+			for _, a := range set.addrs {
+				if a.Dev != u.Dev || a.Prefix.Addr() != u.Prefix.Addr() || !set.Owned(a) {
+					continue
+				}
+				if h, ok := n.cfg.Addrs.(interface{ HasAddress(Address) (bool, error) }); ok {
+					// A late notice of our own removal, the address being
+					// back since: nothing was lost.
+					if present, err := h.HasAddress(a); err == nil && present {
+						continue
+					}
+				}
+				set.disown(a)
+				if a.NoTrack {
+					continue
+				}
+				n.log.Info(fmt.Sprintf("(%s) ip address %s/%d dev %s, no longer exist", vi.Name, a.Prefix.Addr(),
+					a.Prefix.Bits(), a.Dev))
+				n.exec(n.m.Handle(time.Now(), AddressLost{Instance: vi.Name}))
+			}
+		}
+	}
 }

@@ -75,6 +75,9 @@ func NewLinuxNodeConfig(cfg *parser.Config, log *slog.Logger) (NodeConfig, *Linu
 			w := &linkWatcher{names: names, report: report, log: log}
 			return w.Run(ctx, initial)
 		},
+		WatchAddrs: func(ctx context.Context, report func(AddrUpdate)) error {
+			return watchAddrs(ctx, h, report)
+		},
 		WatchFiles: true,
 		ProcDir:    "/proc",
 		RunScript:  execScript,
@@ -133,4 +136,40 @@ func interfaceSource(h *netlink.Handle, iface string, ipv6 bool, vips map[netip.
 		return ip
 	}
 	return netip.Addr{}
+}
+
+// watchAddrs reports rtnetlink address messages until ctx ends.
+func watchAddrs(ctx context.Context, h *netlink.Handle, report func(AddrUpdate)) error {
+	ch := make(chan netlink.AddrUpdate, 256)
+	done := make(chan struct{})
+	defer close(done)
+	if err := netlink.AddrSubscribeWithOptions(ch, done, netlink.AddrSubscribeOptions{}); err != nil {
+		return fmt.Errorf("vrrp: subscribe to address updates: %w", err)
+	}
+	names := map[int]string{}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case u, ok := <-ch:
+			if !ok {
+				return nil
+			}
+			name, known := names[u.LinkIndex]
+			if !known {
+				l, err := h.LinkByIndex(u.LinkIndex)
+				if err != nil {
+					continue
+				}
+				name = l.Attrs().Name
+				names[u.LinkIndex] = name
+			}
+			ip, ok := netip.AddrFromSlice(u.LinkAddress.IP)
+			if !ok {
+				continue
+			}
+			bits, _ := u.LinkAddress.Mask.Size()
+			report(AddrUpdate{Dev: name, Prefix: netip.PrefixFrom(ip.Unmap(), bits), New: u.NewAddr})
+		}
+	}
 }

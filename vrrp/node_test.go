@@ -393,3 +393,53 @@ func TestNodeInstallsEverything(t *testing.T) {
 		}
 	})
 }
+
+// TestNodeSourceAddressAppears: an instance whose interface has no address
+// at start is in FAULT; when the address appears it leaves FAULT and,
+// alone on the wire, becomes master advertising from that address.
+func TestNodeSourceAddressAppears(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := &fakeWire{}
+		var mu sync.Mutex
+		var src netip.Addr
+		updates := make(chan AddrUpdate)
+		a := startTestNode(t, w, "10.99.0.1", nodeConf(100, ""), func(c *NodeConfig) {
+			c.SourceAddr = func(string, bool) netip.Addr {
+				mu.Lock()
+				defer mu.Unlock()
+				return src
+			}
+			c.WatchAddrs = func(ctx context.Context, report func(AddrUpdate)) error {
+				for {
+					select {
+					case u := <-updates:
+						report(u)
+					case <-ctx.Done():
+						return nil
+					}
+				}
+			}
+		})
+		spy := w.open(netip.MustParseAddr("10.99.0.9"))
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		if s := a.n.States()["VI_1"]; s != StateFault {
+			t.Fatalf("state %v without a source address, want FAULT", s)
+		}
+		mu.Lock()
+		src = netip.MustParseAddr("10.99.0.1")
+		mu.Unlock()
+		updates <- AddrUpdate{Dev: "eth0", Prefix: netip.MustParsePrefix("10.99.0.1/24"), New: true}
+		time.Sleep(4 * time.Second)
+		synctest.Wait()
+		if s := a.n.States()["VI_1"]; s != StateMaster {
+			t.Fatalf("state %v after the address appeared, want MASTER\n%s", s, a.logs)
+		}
+		rx := <-spy.in
+		p, err := ParsePacket(rx.Data, false)
+		if err != nil || p.IP.Src != netip.MustParseAddr("10.99.0.1") {
+			t.Errorf("advert %+v, %v: want it from 10.99.0.1", p, err)
+		}
+		a.stop(t)
+	})
+}
