@@ -443,3 +443,36 @@ func TestNodeSourceAddressAppears(t *testing.T) {
 		a.stop(t)
 	})
 }
+
+// TestNodeSyncGroup: two instances in a sync group on one node become
+// master together, and both resign at shutdown.
+func TestNodeSyncGroup(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := &fakeWire{}
+		conf := `vrrp_sync_group G {
+ group {
+  VI_1
+  VI_2
+ }
+}
+` + nodeConf(100, "") + strings.NewReplacer("VI_1", "VI_2", "virtual_router_id 51", "virtual_router_id 52",
+			"10.99.0.100", "10.99.0.101").Replace(nodeConf(100, ""))
+		a := startTestNode(t, w, "10.99.0.1", conf, nil)
+		time.Sleep(4 * time.Second)
+		synctest.Wait()
+		st := a.n.States()
+		if st["VI_1"] != StateMaster || st["VI_2"] != StateMaster {
+			t.Fatalf("states %v, want both MASTER\n%s", st, a.logs)
+		}
+		if p := a.addrs.present(); len(p) != 2 {
+			t.Errorf("addresses %v, want both VIPs", p)
+		}
+		if !strings.Contains(a.logs.String(), "VRRP_Group(G) Syncing instances to MASTER state") {
+			t.Errorf("log lacks the group sync line:\n%s", a.logs)
+		}
+		a.stop(t)
+		if p := a.addrs.present(); len(p) != 0 {
+			t.Errorf("addresses left %v", p)
+		}
+	})
+}

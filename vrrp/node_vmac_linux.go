@@ -32,6 +32,9 @@ func vmacMAC(vi *parser.VRRPInstance) (net.HardwareAddr, error) {
 	return net.HardwareAddr{0, 0, 0x5e, 0, fam, byte(vi.VRID)}, nil
 }
 
+// errIPv6VMAC: use_vmac on an IPv6 instance is not implemented.
+var errIPv6VMAC = errors.New("IPv6 VMAC interfaces are not supported yet")
+
 // sysctlDir is where per-namespace sysctls are written; tests may change it.
 var sysctlDir = "/proc/sys"
 
@@ -60,6 +63,11 @@ func writeSysctl(path, value string) (old string, err error) {
 // of an IPv4 instance and turn igmp_link_local_mcast_reports off (what
 // keepalived's disable_local_igmp does).
 func setupVMAC(h *netlink.Handle, vi *parser.VRRPInstance, log *slog.Logger) (func(), error) {
+	if vi.Family == 6 {
+		// keepalived gives an IPv6 VMAC the parent's link-local address
+		// and filters its MLD reports with nftables; neither is done here.
+		return nil, fmt.Errorf("vrrp: (%s) use_vmac: %w", vi.Name, errIPv6VMAC)
+	}
 	name := instanceDev(vi)
 	mac, err := vmacMAC(vi)
 	if err != nil {
