@@ -1,10 +1,30 @@
 package vrrp
 
 import (
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
 )
+
+// trackFileWatcher follows track_files and reports each new value; Run is
+// inotify on Linux.
+type trackFileWatcher struct {
+	files  map[string]string // track_file name -> path
+	report func(name string, value int64)
+	log    *slog.Logger
+}
+
+// Values reads every file now (the machine's Facts at start).
+func (w *trackFileWatcher) Values() map[string]int64 {
+	out := map[string]int64{}
+	for name, path := range w.files {
+		if v, ok := readTrackFile(path); ok {
+			out[name] = v
+		}
+	}
+	return out
+}
 
 // readTrackFile reads a track_file as keepalived does: the first 127 bytes
 // parsed like strtol(buf, NULL, 0) (leading blanks, a sign, 0x/0 prefixes,
@@ -12,7 +32,7 @@ import (
 // file reads as 0. ok is false for a value outside the 32-bit range, which
 // keepalived ignores ("Invalid number ... - ignoring").
 func readTrackFile(path string) (v int64, ok bool) {
-	f, err := os.OpenFile(path, os.O_RDONLY|nonblockFlag, 0)
+	f, err := os.Open(path)
 	if err != nil {
 		return 0, true
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -13,29 +12,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-const nonblockFlag = unix.O_NONBLOCK
-
-// trackFileWatcher watches track_files with inotify on their directories
-// (so that files created, replaced by rename or deleted are seen), as
-// keepalived does, and reports each new value.
-type trackFileWatcher struct {
-	files  map[string]string // track_file name -> path
-	report func(name string, value int64)
-	log    *slog.Logger
-}
-
-// Values reads every file now (the machine's Facts at start).
-func (w *trackFileWatcher) Values() map[string]int64 {
-	out := map[string]int64{}
-	for name, path := range w.files {
-		if v, ok := readTrackFile(path); ok {
-			out[name] = v
-		}
-	}
-	return out
-}
-
-// Run watches until ctx ends. It reports a value only when it changes.
+// Run watches the files with inotify on their directories (so that files
+// created, replaced by rename or deleted are seen), as keepalived does,
+// until ctx ends. It reports a value only when it changes.
 func (w *trackFileWatcher) Run(ctx context.Context) error {
 	if len(w.files) == 0 {
 		return nil
