@@ -83,8 +83,9 @@ type Node struct {
 	byConn map[*nodeConn][]*nodeInstance
 	conns  []*nodeConn
 
-	events chan nodeEvent
-	notify *notifyQueue
+	events   chan nodeEvent
+	loopDone chan struct{} // closed when Run stops reading events
+	notify   *notifyQueue
 
 	// cleanups run when Run returns (VMAC removal), last first.
 	cleanups []func()
@@ -139,7 +140,8 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 		return nil, errors.New("vrrp: node needs an address manager and an advert socket opener")
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger, insts: map[string]*nodeInstance{}, byConn: map[*nodeConn][]*nodeInstance{},
-		events: make(chan nodeEvent, 1024), states: map[string]State{}, srcs: map[string]netip.Addr{}}
+		events: make(chan nodeEvent, 1024), loopDone: make(chan struct{}), states: map[string]State{},
+		srcs: map[string]netip.Addr{}}
 	if n.log == nil {
 		n.log = slog.Default()
 	}
@@ -384,13 +386,19 @@ func (n *Node) trackedLinks() map[string]bool {
 	return names
 }
 
+// send hands a probe's event to the instance goroutine; after Run has
+// stopped reading, the event is dropped rather than blocking the probe.
 func (n *Node) send(ev Event) {
-	n.events <- nodeEvent{ev: ev}
+	select {
+	case n.events <- nodeEvent{ev: ev}:
+	case <-n.loopDone:
+	}
 }
 
 // Run executes the instances until ctx ends, then shuts down as keepalived
 // does on SIGTERM: masters send a priority-0 advert and remove their
-// addresses, STOP notifications are delivered, sockets are closed.
+// addresses, STOP notifications are delivered, sockets are closed. A Node
+// runs once.
 func (n *Node) Run(ctx context.Context) error {
 	defer func() {
 		for i := len(n.cleanups) - 1; i >= 0; i-- {
@@ -412,6 +420,7 @@ func (n *Node) Run(ctx context.Context) error {
 	pctx, pcancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer func() {
+		close(n.loopDone)
 		pcancel()
 		wg.Wait()
 	}()
