@@ -804,10 +804,27 @@ func (n *Node) processScanner() *processScanner {
 // and a VIP or eVIP of ours that someone else removed makes a master
 // resign (AddressLost), as keepalived does.
 func (n *Node) addrChanged(u AddrUpdate) {
+	// Our own VIPs never become a source address, so adding or removing
+	// one cannot change it; other addresses are looked at once per update.
+	ours := false
+	for _, ni := range n.insts {
+		for _, set := range []*installedSet{ni.vips, ni.evips} {
+			for _, a := range set.addrs {
+				if a.Prefix.Addr() == u.Prefix.Addr() {
+					ours = true
+				}
+			}
+		}
+	}
+	var src netip.Addr
+	looked := false
 	for _, vi := range n.cfg.Config.Instances {
 		ni := n.insts[vi.Name]
-		if !vi.SrcIP.IsValid() && vi.Interface == u.Dev && (vi.Family == 6) == u.Prefix.Addr().Is6() {
-			if src := n.sourceOf(vi); src != n.srcs[vi.Name] {
+		if !ours && !vi.SrcIP.IsValid() && vi.Interface == u.Dev && (vi.Family == 6) == u.Prefix.Addr().Is6() {
+			if !looked {
+				src, looked = n.sourceOf(vi), true
+			}
+			if src != n.srcs[vi.Name] {
 				n.srcs[vi.Name] = src
 				if ni.enc != nil && src.IsValid() {
 					ni.enc.SetSource(src)
