@@ -77,6 +77,9 @@ var v2Unicast = interopCase{name: "v2-unicast-ipv4", version: 2, unicast: true, 
 // vmacCase is use_vmac (a macvlan with the virtual router MAC).
 var vmacCase = interopCase{name: "v3-vmac-ipv4", version: 3, advert: "0.1", vmac: true}
 
+// vmac6Case is use_vmac for IPv6 (00:00:5e:00:02:33).
+var vmac6Case = interopCase{name: "v3-vmac-ipv6", version: 3, v6: true, advert: "0.1", vmac: true}
+
 // allInterop asks for every case in every pairing, keepalived pair
 // included (GKV_INTEROP_ALL=1).
 func allInterop() bool { return os.Getenv("GKV_INTEROP_ALL") != "" }
@@ -120,7 +123,7 @@ func runFailover(t *testing.T, c interopCase, mkMaster, mkBackup daemonMaker) fa
 		// the master's own ARP requests for the client leave the parent
 		// with the VIP as sender address and rewrite the client's entry
 		// to the parent's MAC: real keepalived 2.2.7 does the same here.
-		return got == want || (c.vmac && got == "00:00:5e:00:01:33")
+		return got == want || (c.vmac && (got == "00:00:5e:00:01:33" || got == "00:00:5e:00:02:33"))
 	}
 
 	a := mkMaster(t, tp.ns("lb1"), c.conf(1, 100))
@@ -213,7 +216,7 @@ func TestInteropKeepalivedPair(t *testing.T) {
 // TestInteropGoPair: two gokeepalived nodes.
 func TestInteropGoPair(t *testing.T) {
 	requireNetns(t)
-	for _, c := range append(casesFor(false), vmacCase) {
+	for _, c := range append(casesFor(false), vmacCase, vmac6Case) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			runFailover(t, c, makeGoNode, makeGoNode)
@@ -225,7 +228,7 @@ func TestInteropGoPair(t *testing.T) {
 // keepalived 2.2.7 priority 80.
 func TestInteropGoMasterKeepalivedBackup(t *testing.T) {
 	requireNetns(t, "keepalived")
-	for _, c := range append(casesFor(false), vmacCase) {
+	for _, c := range append(casesFor(false), vmacCase, vmac6Case) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			runFailover(t, c, makeGoNode, makeKeepalived)
@@ -237,7 +240,7 @@ func TestInteropGoMasterKeepalivedBackup(t *testing.T) {
 // 100, gokeepalived priority 80.
 func TestInteropKeepalivedMasterGoBackup(t *testing.T) {
 	requireNetns(t, "keepalived")
-	for _, c := range append(casesFor(true), vmacCase) {
+	for _, c := range append(casesFor(true), vmacCase, vmac6Case) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			runFailover(t, c, makeKeepalived, makeGoNode)

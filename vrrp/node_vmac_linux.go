@@ -12,6 +12,7 @@ import (
 
 	"github.com/gokeepalived/gokeepalived/parser"
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 )
 
 // vmacMAC is the virtual router MAC of RFC 5798 §7.3: 00:00:5e:00:01:VRID
@@ -31,9 +32,6 @@ func vmacMAC(vi *parser.VRRPInstance) (net.HardwareAddr, error) {
 	}
 	return net.HardwareAddr{0, 0, 0x5e, 0, fam, byte(vi.VRID)}, nil
 }
-
-// errIPv6VMAC: use_vmac on an IPv6 instance is not implemented.
-var errIPv6VMAC = errors.New("IPv6 VMAC interfaces are not supported yet")
 
 // sysctlDir is where per-namespace sysctls are written; tests may change it.
 var sysctlDir = "/proc/sys"
@@ -61,13 +59,12 @@ func writeSysctl(path, value string) (old string, err error) {
 // sends IGMP/MLD reports or router solicitations (which would teach the
 // switches the virtual MAC on the wrong port), we disable IPv6 on the VMAC
 // of an IPv4 instance and turn igmp_link_local_mcast_reports off (what
-// keepalived's disable_local_igmp does).
+// keepalived's disable_local_igmp does). An IPv6 VMAC gets no generated
+// link-local address but the parent's (as in keepalived), no DAD and no
+// router solicitations; its MLD reports are not filtered (a deliberate
+// difference: no nftables), which the master's adverts from the VMAC
+// correct in the switches at the next advert.
 func setupVMAC(h *netlink.Handle, vi *parser.VRRPInstance, log *slog.Logger) (func(), error) {
-	if vi.Family == 6 {
-		// keepalived gives an IPv6 VMAC the parent's link-local address
-		// and filters its MLD reports with nftables; neither is done here.
-		return nil, fmt.Errorf("vrrp: (%s) use_vmac: %w", vi.Name, errIPv6VMAC)
-	}
 	name := instanceDev(vi)
 	mac, err := vmacMAC(vi)
 	if err != nil {
@@ -96,6 +93,16 @@ func setupVMAC(h *netlink.Handle, vi *parser.VRRPInstance, log *slog.Logger) (fu
 		}
 		log.Info(fmt.Sprintf("(%s): Success creating VMAC interface %s", vi.Name, name))
 	}
+	if vi.Family == 6 {
+		// No link-local address of its own (keepalived sets the same
+		// generation mode): a backup's VMAC then joins no multicast group
+		// and never sends an MLD report with the virtual MAC.
+		if l, err := h.LinkByName(name); err == nil {
+			if err := h.LinkSetIP6AddrGenMode(l, in6AddrGenModeNone); err != nil {
+				log.Warn(fmt.Sprintf("(%s) addr_gen_mode none on %s: %v", vi.Name, name, err))
+			}
+		}
+	}
 	var restore []func()
 	set := func(path, value string) {
 		old, err := writeSysctl(path, value)
@@ -107,7 +114,11 @@ func setupVMAC(h *netlink.Handle, vi *parser.VRRPInstance, log *slog.Logger) (fu
 			restore = append(restore, func() { _, _ = writeSysctl(path, old) })
 		}
 	}
-	if vi.Family != 6 {
+	if vi.Family == 6 {
+		set("net/ipv6/conf/"+name+"/accept_dad", "0")
+		set("net/ipv6/conf/"+name+"/router_solicitations", "0")
+		set("net/ipv6/conf/"+name+"/accept_ra", "0")
+	} else {
 		set("net/ipv6/conf/"+name+"/disable_ipv6", "1")
 		set("net/ipv4/igmp_link_local_mcast_reports", "0")
 		for k, v := range map[string]string{"arp_ignore": "1", "accept_local": "1", "rp_filter": "0", "promote_secondaries": "1"} {
@@ -123,6 +134,21 @@ func setupVMAC(h *netlink.Handle, vi *parser.VRRPInstance, log *slog.Logger) (fu
 	if err != nil {
 		return nil, fmt.Errorf("vrrp: (%s) bring VMAC %s up: %w", vi.Name, name, err)
 	}
+	if vi.Family == 6 {
+		// The parent's link-local address goes on the VMAC too, as
+		// keepalived does: adverts leave the VMAC from it.
+		if list, err := h.AddrList(parent, netlink.FAMILY_V6); err == nil {
+			for _, a := range list {
+				if a.IP.IsLinkLocalUnicast() {
+					ll := &netlink.Addr{IPNet: a.IPNet, Flags: unix.IFA_F_NODAD}
+					if err := h.AddrAdd(l, ll); err != nil && !errors.Is(err, unix.EEXIST) {
+						log.Warn(fmt.Sprintf("(%s) Adding link-local address to vmac failed: %v", vi.Name, err))
+					}
+					break
+				}
+			}
+		}
+	}
 	return func() {
 		if l, err := h.LinkByName(name); err == nil {
 			if err := h.LinkDel(l); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -136,3 +162,6 @@ func setupVMAC(h *netlink.Handle, vi *parser.VRRPInstance, log *slog.Logger) (fu
 		}
 	}, nil
 }
+
+// in6AddrGenModeNone is the kernel's IN6_ADDR_GEN_MODE_NONE.
+const in6AddrGenModeNone = 1
