@@ -92,6 +92,9 @@ type Node struct {
 	// srcs are the advert sources of instances without a configured one,
 	// as last told to the machine.
 	srcs map[string]netip.Addr
+	// garpDev is the device each announced address leaves from, by
+	// "instance|address", when it differs from the pacing interface.
+	garpDev map[string]string
 
 	mu     sync.Mutex
 	states map[string]State
@@ -141,7 +144,7 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger, insts: map[string]*nodeInstance{}, byConn: map[*nodeConn][]*nodeInstance{},
 		events: make(chan nodeEvent, 1024), loopDone: make(chan struct{}), states: map[string]State{},
-		srcs: map[string]netip.Addr{}}
+		srcs: map[string]netip.Addr{}, garpDev: map[string]string{}}
 	if n.log == nil {
 		n.log = slog.Default()
 	}
@@ -674,7 +677,14 @@ func (n *Node) garp(ni *nodeInstance, repeat int) {
 			if !set.Owned(a) {
 				continue
 			}
-			targets = append(targets, GARPTarget{Instance: ni.cfg.Name, Addr: a.Prefix.Addr(), Interface: a.Dev})
+			// The pacer spaces frames per base interface (the parent of a
+			// VMAC); the frame itself leaves from the address's device.
+			base := a.Dev
+			if ni.cfg.UseVMAC && a.Dev == instanceDev(ni.cfg) {
+				base = ni.cfg.Interface
+			}
+			n.garpDev[ni.cfg.Name+"|"+a.Prefix.Addr().String()] = a.Dev
+			targets = append(targets, GARPTarget{Instance: ni.cfg.Name, Addr: a.Prefix.Addr(), Interface: base})
 			what := "gratuitous ARPs"
 			if a.Prefix.Addr().Is6() {
 				what = "Unsolicited Neighbour Adverts"
@@ -690,6 +700,9 @@ func (n *Node) garp(ni *nodeInstance, repeat int) {
 func (n *Node) announce(t GARPTarget) {
 	if n.cfg.Announce == nil {
 		return
+	}
+	if dev, ok := n.garpDev[t.Instance+"|"+t.Addr.String()]; ok {
+		t.Interface = dev
 	}
 	if t.Addr.Is4() {
 		n.logf(true, "Sending gratuitous ARP on %s for %s", t.Interface, t.Addr)
