@@ -196,19 +196,6 @@ func ParseAdvert(b []byte, ipv6 bool) (*Advert, error) {
 	return a, nil
 }
 
-// ChecksumMode says how the checksum of an advert is computed.
-type ChecksumMode uint8
-
-const (
-	// ChecksumStandard is what keepalived 2.2.7 does by default: no
-	// pseudo-header for version 2, the IPv4 or IPv6 pseudo-header with the
-	// packet's real source and destination for version 3 (and any IPv6).
-	ChecksumStandard ChecksumMode = iota
-	// ChecksumNone leaves the field as it is (0 for a fresh advert): the
-	// kernel fills it for IPv6 sockets with IPV6_CHECKSUM.
-	ChecksumNone
-)
-
 // Marshal encodes the advert and fills in its checksum. src and dst are the
 // IP source and destination the message will be sent with; they feed the
 // pseudo-header of version 3 and of IPv6. For VRRPv3 over IPv4 the
@@ -221,14 +208,13 @@ func (a *Advert) Marshal(src, dst netip.Addr) ([]byte, error) {
 	if err := a.encode(b); err != nil {
 		return nil, err
 	}
-	mode := ChecksumStandard
 	if a.IPv6() && !src.IsValid() {
-		mode = ChecksumNone
+		// The kernel fills it in (IPV6_CHECKSUM).
+		a.Checksum = 0
+		return b, nil
 	}
-	if mode == ChecksumStandard {
-		a.Checksum = advertChecksum(b, a.Version, a.IPv6(), src, dst)
-		binary.BigEndian.PutUint16(b[6:8], a.Checksum)
-	}
+	a.Checksum = advertChecksum(b, a.Version, a.IPv6(), src, dst)
+	binary.BigEndian.PutUint16(b[6:8], a.Checksum)
 	return b, nil
 }
 

@@ -46,6 +46,8 @@ var goldenCases = []goldenCase{
 		Addrs: addrs("10.99.0.120"), AuthType: AuthAH, AuthData: PassAuthData("secret12"), Src: srcA}},
 	{name: "v2-ah-unicast", prio: 120, cfg: EncoderConfig{Version: 2, VRID: 55, Interval: time.Second,
 		Addrs: addrs("10.99.0.125"), AuthType: AuthAH, AuthData: PassAuthData("ahunicst"), Src: srcA, Peers: addrs("10.99.0.2")}},
+	{name: "v2-vmac", prio: 150, cfg: EncoderConfig{Version: 2, VRID: 57, Interval: time.Second,
+		Addrs: addrs("10.99.0.157"), Src: srcA}},
 	{name: "v2-multi", prio: 200, cfg: EncoderConfig{Version: 2, VRID: 54, Interval: 2 * time.Second,
 		Addrs:    addrs("10.99.0.133", "10.99.0.131", "10.99.0.132", "192.168.77.1", "10.99.0.130"),
 		AuthType: AuthPass, AuthData: PassAuthData("averylongpassword"), Src: srcA}},

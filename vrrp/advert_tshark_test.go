@@ -2,6 +2,7 @@ package vrrp
 
 import (
 	"encoding/binary"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -77,7 +78,10 @@ func runTshark(t *testing.T, frames [][]byte) string {
 	if err := writePcap(path, frames); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command("tshark", "-r", path, "-o", "ip.check_checksum:TRUE", "-V").CombinedOutput()
+	cmd := exec.Command("tshark", "-r", path, "-o", "ip.check_checksum:TRUE", "-V")
+	// A private HOME keeps the user's Wireshark preferences out.
+	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("tshark: %v\n%s", err, out)
 	}

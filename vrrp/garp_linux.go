@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/mdlayher/packet"
-	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 )
 
@@ -61,7 +60,13 @@ func NewGARPSender(cfg GARPConfig) (NeighborAnnouncer, error) {
 	}
 	s := &garpSender{cfg: cfg, ifi: ifi}
 	for _, et := range []int{etherTypeARP, etherTypeIPv6} {
-		c, err := packet.Listen(ifi, packet.Raw, et, &packet.Config{Filter: dropAll})
+		c, err := packet.Listen(ifi, packet.Raw, et, nil)
+		if err == nil {
+			err = dropIncoming(c)
+			if err != nil {
+				c.Close()
+			}
+		}
 		if err != nil {
 			s.Close()
 			return nil, fmt.Errorf("vrrp: gratuitous ARP sender on %s: %w", cfg.Interface, err)
@@ -75,8 +80,20 @@ func NewGARPSender(cfg GARPConfig) (NeighborAnnouncer, error) {
 	return s, nil
 }
 
-// dropAll is the classic BPF "ret #0": the sockets only send.
-var dropAll = []bpf.RawInstruction{{Op: 0x06, K: 0}}
+// dropIncoming attaches the drop-all filter of the advert send socket:
+// these sockets only send, and would otherwise queue every ARP or IPv6
+// frame of the link.
+func dropIncoming(c *packet.Conn) error {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var ferr error
+	if err := rc.Control(func(fd uintptr) { ferr = noReceive(int(fd)) }); err != nil {
+		return err
+	}
+	return ferr
+}
 
 // Announce sends one gratuitous ARP or unsolicited NA for addr. Nothing is
 // sent on an interface with NOARP, as keepalived does.

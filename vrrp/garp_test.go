@@ -34,16 +34,18 @@ func framesOfType(t *testing.T, capture string, ethertype uint16) [][]byte {
 }
 
 // TestGARPGolden: our gratuitous ARP is byte for byte what keepalived sent
-// for each VIP (request, VIP as sender and target, broadcast target MAC).
+// for each VIP (request, VIP as sender and target, broadcast target MAC;
+// with use_vmac the virtual MAC as Ethernet source and sender).
 func TestGARPGolden(t *testing.T) {
-	for _, capture := range []string{"v2-pass", "v2-multi", "v3-ipv4"} {
+	for capture, hw := range map[string]net.HardwareAddr{"v2-pass": macA, "v2-multi": macA, "v3-ipv4": macA,
+		"v2-vmac": {0, 0, 0x5e, 0, 1, 57}} {
 		frames := framesOfType(t, capture, etherTypeARP)
 		if len(frames) < 5 {
 			t.Fatalf("%s: %d ARP frames", capture, len(frames))
 		}
 		for i, f := range frames {
 			vip := netip.AddrFrom4([4]byte(f[14+14 : 14+18]))
-			ours, err := GARPFrame(macA, vip)
+			ours, err := GARPFrame(hw, vip)
 			if err != nil {
 				t.Fatal(err)
 			}
