@@ -3,7 +3,7 @@ PREFIX ?= /usr/local
 BIN := bin/gokeepalived
 FUZZTIME ?= 20s
 
-.PHONY: all build test test-unit test-corpus lint fuzz bench-parse install demo clean probe-golden
+.PHONY: all build test test-unit test-corpus lint fuzz bench-parse bench-ipvs install demo clean probe-golden
 .PHONY: vm-image vm-test vm-shell
 
 all: build
@@ -68,6 +68,11 @@ bench-parse: build
 .PHONY: bench-check
 bench-check:
 	$(GO) test -run '^$$' -bench 'Scheduler10k|Reload10k' -benchtime 3x ./check
+
+# IPVS reconciler at 2,300 services / 37,000 destinations: in memory on the
+# host, then against the real kernel in the test VM (scripts/bench-ipvs.sh).
+bench-ipvs:
+	GO=$(GO) ./scripts/bench-ipvs.sh
 
 install: build
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/gokeepalived

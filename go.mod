@@ -5,5 +5,10 @@ go 1.26.8
 require (
 	github.com/alecthomas/participle/v2 v2.1.4
 	github.com/google/go-cmp v0.7.0
+	github.com/moby/ipvs v1.1.0
+	github.com/vishvananda/netlink v1.1.0
+	github.com/vishvananda/netns v0.0.2
 	golang.org/x/sys v0.50.0
 )
+
+require github.com/sirupsen/logrus v1.9.0 // indirect
