@@ -1,11 +1,13 @@
 package check
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -554,4 +556,114 @@ func TestAlertMail(t *testing.T) {
 	if m.Subject != "[lb1] Virtualserver [10.0.0.1]:tcp:80 - UP" || m.Body != "=> Gained quorum 1+0=1 <= 2 <=" {
 		t.Errorf("vs mail %+v", m)
 	}
+}
+
+// engSMTP is a minimal SMTP server on one connection: it accepts
+// everything and hands each message's DATA to got.
+func engSMTP(c net.Conn, got chan<- string) {
+	defer c.Close()
+	rd := bufio.NewReader(c)
+	fmt.Fprint(c, "220 test\r\n")
+	for {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			return
+		}
+		switch cmd := strings.ToUpper(strings.TrimSpace(line)); {
+		case cmd == "DATA":
+			fmt.Fprint(c, "354 go on\r\n")
+			var data strings.Builder
+			for {
+				l, err := rd.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if l == ".\r\n" {
+					break
+				}
+				data.WriteString(l)
+			}
+			got <- data.String()
+			fmt.Fprint(c, "250 queued\r\n")
+		case cmd == "QUIT":
+			fmt.Fprint(c, "221 bye\r\n")
+			return
+		default:
+			fmt.Fprint(c, "250 ok\r\n")
+		}
+	}
+}
+
+// TestEngineMail: a real server's failure sends the checker's alert with
+// keepalived's subject and body; the quorum change sends the virtual
+// server's (its smtp_alert is on).
+func TestEngineMail(t *testing.T) {
+	conf := `global_defs {
+    router_id lb1
+    notification_email {
+        ops@example.com
+    }
+    notification_email_from lb@example.com
+    smtp_server 192.0.2.25
+}
+virtual_server 10.0.0.1 80 {
+    delay_loop 1
+    protocol TCP
+    quorum 2
+    smtp_alert
+    real_server 10.0.1.1 80 {
+        weight 1
+        TCP_CHECK {
+            connect_timeout 1
+            retry 0
+            warmup 0
+        }
+    }
+    real_server 10.0.1.2 80 {
+        weight 1
+    }
+}`
+	synctest.Test(t, func(t *testing.T) {
+		mails := make(chan string, 10)
+		dial := func(context.Context, string, string) (net.Conn, error) {
+			a, b := net.Pipe()
+			go engSMTP(b, mails)
+			return a, nil
+		}
+		r := startEngine(t, conf, nil, func(o *EngineOptions) { o.Notify.MailDial = dial })
+		after(1500 * time.Millisecond)
+		// The start's quorum mail.
+		var got []string
+		for len(mails) > 0 {
+			got = append(got, <-mails)
+		}
+		r.probes.set("10.0.1.1", false)
+		after(time.Second)
+		for len(mails) > 0 {
+			got = append(got, <-mails)
+		}
+		var subjects []string
+		for _, m := range got {
+			var subj, body string
+			for _, l := range strings.Split(m, "\r\n") {
+				if s, ok := strings.CutPrefix(l, "Subject: "); ok {
+					subj = s
+				}
+				if strings.HasPrefix(l, "=> ") {
+					body = l
+				}
+			}
+			subjects = append(subjects, subj+" | "+body)
+		}
+		slices.Sort(subjects)
+		want := []string{
+			"[lb1] Realserver [10.0.1.1]:tcp:80 of virtual server [10.0.0.1]:tcp:80 - DOWN | => TCP CHECK failed on service <=",
+			"[lb1] Virtualserver [10.0.0.1]:tcp:80 - DOWN | => Lost quorum 2+0=2 <= 1 <=",
+			"[lb1] Virtualserver [10.0.0.1]:tcp:80 - UP | => Starting with quorum up 2+0=2 <= 2 <=",
+		}
+		if !slices.Equal(subjects, want) {
+			t.Errorf("mails:\n%s\nwant:\n%s", strings.Join(subjects, "\n"), strings.Join(want, "\n"))
+		}
+		r.stop()
+	})
 }
