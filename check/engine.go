@@ -218,23 +218,47 @@ func (e *Engine) Run(ctx context.Context) error {
 
 	schedDone := make(chan error, 1)
 	go func() { schedDone <- e.sched.Run(ctx) }()
+	var retry <-chan time.Time
+	backoff := ReconcileRetry
 	for {
 		select {
 		case <-e.sched.Changes():
-			if ctx.Err() != nil {
-				// The scheduler's shutdown transitions: the table is
-				// torn down (or kept) once it has finished.
-				continue
-			}
-			e.mu.Lock()
-			e.reconcile(ctx)
-			e.mu.Unlock()
+		case <-retry:
 		case err := <-schedDone:
 			e.stop(context.WithoutCancel(ctx))
 			return err
 		}
+		if ctx.Err() != nil {
+			// The scheduler's shutdown transitions: the table is torn
+			// down (or kept) once it has finished.
+			retry = nil
+			continue
+		}
+		e.mu.Lock()
+		e.reconcile(ctx)
+		failed := e.stats.LastError != ""
+		e.mu.Unlock()
+		retry = nil
+		if !failed {
+			backoff = ReconcileRetry
+			continue
+		}
+		// keepalived never retries a refused command; a desired table
+		// is tried again until the kernel takes it, less and less often
+		// so that a command the kernel will never take is not logged
+		// every few seconds.
+		retry = time.After(backoff)
+		backoff = min(2*backoff, maxReconcileRetry)
 	}
 }
+
+// ReconcileRetry is how long the engine waits before trying again to bring
+// the table in line after the kernel refused a command or could not be
+// read.
+// It doubles after each failed try, up to five minutes.
+const ReconcileRetry = 5 * time.Second
+
+const maxReconcileRetry = 5 * time.Minute
 
 // start is the checker process's start-up: lvs_timeouts, lvs_flush, then
 // every virtual server with the real servers that are alive before any

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -663,6 +664,37 @@ virtual_server 10.0.0.1 80 {
 		}
 		if !slices.Equal(subjects, want) {
 			t.Errorf("mails:\n%s\nwant:\n%s", strings.Join(subjects, "\n"), strings.Join(want, "\n"))
+		}
+		r.stop()
+	})
+}
+
+// TestEngineRetriesRefusedCommands: a command the kernel refused is tried
+// again (after ReconcileRetry) without waiting for a checker to change.
+func TestEngineRetriesRefusedCommands(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		k := &engKernel{}
+		var refused atomic.Int32
+		k.Kernel.Fail = func(op ipvs.Op) error {
+			if op.Kind == ipvs.OpAddDest && op.Dest.Addr.String() == "10.0.1.2" && refused.Add(1) <= 2 {
+				return syscall.ENOMEM
+			}
+			return nil
+		}
+		r := startEngine(t, engConf("", ""), k, nil)
+		r.wantTable("at start, 10.0.1.2 refused", "TCP 10.0.0.1:80 wrr\n  -> 10.0.1.1:80 weight 1\n")
+		if s := r.eng.Snapshot().IPVS; s.Failed != 2 || s.LastError == "" {
+			t.Errorf("stats %+v, want 2 refused commands and the error", s)
+		}
+		after(ReconcileRetry - time.Millisecond)
+		r.wantTable("just before the retry", "TCP 10.0.0.1:80 wrr\n  -> 10.0.1.1:80 weight 1\n")
+		after(time.Millisecond)
+		r.wantTable("after the retry", engBoth)
+		if s := r.eng.Snapshot().IPVS; s.LastError != "" {
+			t.Errorf("stats %+v after the retry", s)
+		}
+		if !strings.Contains(r.log.String(), "cannot allocate memory") {
+			t.Errorf("refusal not logged:\n%s", r.log)
 		}
 		r.stop()
 	})
