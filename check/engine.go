@@ -62,6 +62,11 @@ type EngineOptions struct {
 	// StopTimeout bounds the teardown at shutdown; 0 means
 	// DefaultStopTimeout.
 	StopTimeout time.Duration
+	// Ready, when set, is called once by Run when the initial table is in
+	// IPVS and the checks are about to start: where keepalived's checker
+	// tells its parent that it has read its configuration (the parent
+	// then logs "Startup complete").
+	Ready func()
 }
 
 // Engine is keepalived's healthchecker process: the scheduler running the
@@ -170,10 +175,10 @@ func (e *Engine) openKernel(cfg *parser.Config) error {
 	if e.kernel != nil || len(cfg.VirtualServers) == 0 {
 		return nil
 	}
+	e.log.Info("Initializing ipvs")
 	if e.opts.Kernel != nil {
 		e.kernel = e.opts.Kernel
 	} else {
-		e.log.Debug("Initializing ipvs")
 		k, closer, err := openLinuxIPVS(e.opts.NetNS)
 		if err != nil {
 			ie := &ipvsInitError{err}
@@ -215,6 +220,9 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.mu.Lock()
 	e.start(ctx)
 	e.mu.Unlock()
+	if e.opts.Ready != nil {
+		e.opts.Ready()
+	}
 
 	schedDone := make(chan error, 1)
 	go func() { schedDone <- e.sched.Run(ctx) }()
@@ -401,6 +409,9 @@ func (e *Engine) Reload(ctx context.Context, cfg *parser.Config) error {
 	defer e.mu.Unlock()
 	if e.stopping {
 		return ErrNotRunning
+	}
+	if e.rec != nil && len(cfg.VirtualServers) > 0 {
+		e.log.Info("Reinitializing ipvs")
 	}
 	if err := e.openKernel(cfg); err != nil {
 		return err

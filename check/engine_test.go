@@ -225,8 +225,16 @@ const (
 // back with one add when it passes again.
 func TestEngineStartAndFailure(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := startEngine(t, engConf("", ""), nil, nil)
+		k := &engKernel{}
+		readyOps := -1
+		r := startEngine(t, engConf("", ""), k, func(o *EngineOptions) { o.Ready = func() { readyOps = k.numOps() } })
 		r.wantTable("at start", engBoth)
+		if readyOps != 3 {
+			t.Errorf("Ready called after %d commands, want 3 (the initial table)", readyOps)
+		}
+		if !strings.Contains(r.log.String(), `msg="Initializing ipvs"`) {
+			t.Errorf("no Initializing ipvs line:\n%s", r.log)
+		}
 		if got := r.k.opsSince(0); len(got) != 3 {
 			t.Errorf("start: %d commands, want add-service and two add-dest: %q", len(got), got)
 		}
