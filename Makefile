@@ -3,7 +3,7 @@ PREFIX ?= /usr/local
 BIN := bin/gokeepalived
 FUZZTIME ?= 20s
 
-.PHONY: all build test test-unit test-corpus lint fuzz bench-parse bench-ipvs install demo clean probe-golden
+.PHONY: all build test test-unit test-corpus lint fuzz bench-parse bench-ipvs install demo clean probe-golden record-adverts
 .PHONY: vm-image vm-test vm-shell
 
 all: build
@@ -88,6 +88,11 @@ demo: build
 	else \
 	  ./$(BIN) -t -f testdata/lvs-dr.conf; echo "exit status $$?"; \
 	fi
+
+# Re-record the golden VRRP captures from the installed keepalived (root,
+# tcpdump; ucarp optional).
+record-adverts:
+	vrrp/testdata/adverts/record.sh
 
 clean:
 	rm -rf bin

@@ -624,3 +624,113 @@ virtual_server 10.0.0.1 80 { protocol TCP
 virtual_server group missing { protocol TCP
     real_server 10.0.1.1 80 { } }`, allAlive, ``)
 }
+
+// Aliases give the same table: lvs_sched = lb_algo, lvs_method = lb_kind;
+// hashed does nothing.
+func TestDesiredAliases(t *testing.T) {
+	a := `virtual_server 10.0.0.1 80 { protocol TCP
+    lb_algo sh
+    hashed
+    lb_kind DR
+    real_server 10.0.1.1 80 { } }`
+	b := `virtual_server 10.0.0.1 80 { protocol TCP
+    lvs_sched sh
+    lvs_method DR
+    real_server 10.0.1.1 80 { } }`
+	want := "TCP 10.0.0.1:80 sh\n  -> 10.0.1.1:80 Route 1\n"
+	checkTable(t, a, allAlive, want)
+	checkTable(t, b, allAlive, want)
+}
+
+// ip_family decides the family of a fwmark service whose servers are all
+// tunnelled; without it their common family does, else IPv4.
+func TestDesiredIPFamily(t *testing.T) {
+	checkTable(t, `
+virtual_server fwmark 1 {
+    ip_family inet6
+    lb_kind TUN
+    real_server 10.0.1.1 80 { }
+}
+virtual_server fwmark 2 {
+    lb_kind TUN
+    real_server 2001:db8::1 80 { }
+}
+virtual_server fwmark 3 {
+    lb_kind TUN
+    real_server 10.0.1.1 80 { }
+    real_server 2001:db8::1 80 { }
+}`, allAlive, `
+FWM 1 IPv6 wlc
+  -> 10.0.1.1:0 Tunnel 1 ipip
+FWM 2 IPv6 wlc
+  -> [2001:db8::1]:0 Tunnel 1 ipip
+FWM 3 wlc
+  -> 10.0.1.1:0 Tunnel 1 ipip
+  -> [2001:db8::1]:0 Tunnel 1 ipip
+`)
+}
+
+// Keywords that configure checkers, notifications, mail or SNMP change
+// nothing in the IPVS table.
+func TestDesiredKeywordsWithoutIPVSEffect(t *testing.T) {
+	plain := `virtual_server 10.0.0.1 80 {
+    protocol TCP
+    real_server 10.0.1.1 80 {
+        TCP_CHECK { }
+    }
+}`
+	full := `virtual_server 10.0.0.1 80 {
+    protocol TCP
+    delay_loop 3
+    connect_timeout 2
+    retry 2
+    delay_before_retry 1
+    warmup 1
+    virtualhost www.example.com
+    quorum_up /bin/true
+    quorum_down /bin/false
+    smtp_alert
+    snmp_name web
+    omega
+    ha_suspend
+    real_server 10.0.1.1 80 {
+        notify_up /bin/true
+        notify_down /bin/false
+        smtp_alert off
+        virtualhost other.example.com
+        delay_loop 2
+        TCP_CHECK { }
+    }
+}`
+	a := render(&Desired(load(t, plain), InitialHealth{}).Table)
+	b := render(&Desired(load(t, full), InitialHealth{}).Table)
+	if a != b || a == "" {
+		t.Errorf("tables differ:\n%s\nvs\n%s", a, b)
+	}
+}
+
+// The initial quorum pass with hysteresis: up needs quorum+hysteresis of
+// live weight.
+func TestInitialHealthHysteresis(t *testing.T) {
+	conf := `virtual_server 10.0.0.1 80 {
+    protocol TCP
+    quorum 2
+    hysteresis 1
+    sorry_server 10.0.9.9 80
+    real_server 10.0.1.1 80 { }
+    real_server 10.0.1.2 80 { }
+    real_server 10.0.1.3 80 { }
+}`
+	cfg := load(t, conf)
+	if !(InitialHealth{}).QuorumUp(cfg.VirtualServers[0]) {
+		t.Errorf("3 >= 2+1 should be up")
+	}
+	cfg = load(t, strings.Replace(conf, "    real_server 10.0.1.3 80 { }\n", "", 1))
+	if (InitialHealth{}).QuorumUp(cfg.VirtualServers[0]) {
+		t.Errorf("2 < 2+1 should be down")
+	}
+	checkTable(t, strings.Replace(conf, "    real_server 10.0.1.3 80 { }\n", "", 1), InitialHealth{}, `
+TCP 10.0.0.1:80 wlc
+  -> 10.0.9.9:80 Masq 1
+`)
+}

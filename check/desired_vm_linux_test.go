@@ -54,13 +54,17 @@ func nsRun(t *testing.T, ns string, args ...string) string {
 
 // applyConfig puts Desired(conf, InitialHealth) into the namespace's table.
 func applyConfig(t *testing.T, ns, conf string) *ipvs.Report {
+	return applyConfigHealth(t, ns, conf, InitialHealth{})
+}
+
+func applyConfigHealth(t *testing.T, ns, conf string, h Health) *ipvs.Report {
 	t.Helper()
 	k, err := ipvs.Open("/run/netns/" + ns)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer k.Close()
-	want := Desired(load(t, conf), InitialHealth{})
+	want := Desired(load(t, conf), h)
 	rep, err := ipvs.NewReconciler(k, nil).Sync(context.Background(), &want.Table)
 	if err != nil {
 		t.Fatal(err)
@@ -186,6 +190,22 @@ virtual_server 2001:db8::2 443 {
     persistence_granularity 64
     real_server 2001:db8:1::1 443 { weight 70000 }
 }`,
+	"failing-checks": `
+virtual_server 10.0.0.1 81 {
+    delay_loop 1
+    protocol TCP
+    lb_kind NAT
+    real_server 10.0.1.1 81 {
+        TCP_CHECK { connect_timeout 1 }
+    }
+    real_server 10.0.1.2 81 {
+        inhibit_on_failure
+        TCP_CHECK { connect_timeout 1 }
+    }
+    real_server 10.0.1.2 80 {
+        TCP_CHECK { connect_timeout 1 }
+    }
+}`,
 	"inhibit-sorry-quorum": `
 virtual_server 10.0.0.1 80 {
     protocol TCP
@@ -220,6 +240,11 @@ func TestVMSideBySideKeepalived(t *testing.T) {
 		t.Skip("keepalived is not installed in this VM image")
 	}
 	for name, conf := range sideBySide {
+		h := Health(InitialHealth{})
+		if name == "failing-checks" {
+			// What the checkers conclude: nothing listens on port 81.
+			h = health{dead: map[string]bool{"10.0.1.1:81": true, "10.0.1.2:81": true}}
+		}
 		t.Run(name, func(t *testing.T) {
 			ka := vmNamespace(t, "gkka")
 			ours := vmNamespace(t, "gkours")
@@ -233,7 +258,7 @@ func TestVMSideBySideKeepalived(t *testing.T) {
 				listenIn(t, ka, a)
 			}
 
-			applyConfig(t, ours, conf)
+			applyConfigHealth(t, ours, conf, h)
 			want := nsRun(t, ours, "ipvsadm", "-Ln")
 			if !strings.Contains(want, "  -> ") {
 				t.Fatalf("gokeepalived's table has no destination:\n%s", want)

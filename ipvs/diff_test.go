@@ -259,3 +259,25 @@ del-service TCP 10.0.0.1:80
 		t.Errorf("left %v", got.Services)
 	}
 }
+
+// Start flushes everything first when lvs_flush asks for it.
+func TestStartFlush(t *testing.T) {
+	for _, flush := range []bool{false, true} {
+		k := &ipvstest.Kernel{}
+		mustApply(t, k, ipvs.Op{Kind: ipvs.OpAddService, Service: svc(ipvs.AddrKey(ipvs.UDP, ip("10.0.0.8"), 53), "rr")})
+		r := ipvs.NewReconciler(k, nil)
+		c := &ipvs.Config{FlushAtStart: flush, Table: ipvs.Table{Services: []*ipvs.Service{svc(ipvs.AddrKey(ipvs.TCP, ip("10.0.0.1"), 80), "rr")}}}
+		rep, err := r.Start(context.Background(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "add-service TCP 10.0.0.1:80 rr\n"
+		if flush {
+			want = "flush\n" + want
+		}
+		checkOps(t, rep.Ops, want)
+		if n := len(dump(t, k).Services); n != map[bool]int{false: 2, true: 1}[flush] {
+			t.Errorf("flush=%v: %d services left", flush, n)
+		}
+	}
+}

@@ -30,9 +30,16 @@ type Linux struct {
 	counts Counts
 }
 
+// replyTimeout bounds the wait for one answer. Stopping a sync daemon
+// waits for its kernel thread to end; on Debian's 6.1 kernel a daemon
+// stopped a few milliseconds after it was started sometimes never answers
+// (seen in the test VM), and the command then fails with EAGAIN.
+const replyTimeout = 30 * time.Second
+
 var (
 	_ Kernel  = (*Linux)(nil)
 	_ Counter = (*Linux)(nil)
+	_ Batcher = (*Linux)(nil)
 )
 
 // Open connects to the IPVS table of the network namespace at nsPath
@@ -51,7 +58,7 @@ func Open(nsPath string) (*Linux, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ipvs: generic netlink socket: %w", err)
 	}
-	tv := unix.NsecToTimeval((10 * time.Second).Nanoseconds())
+	tv := unix.NsecToTimeval(replyTimeout.Nanoseconds())
 	if err := sock.SetReceiveTimeout(&tv); err != nil {
 		sock.Close()
 		return nil, fmt.Errorf("ipvs: socket timeout: %w", err)
@@ -261,19 +268,98 @@ func (l *Linux) Apply(ctx context.Context, op Op) error {
 			}
 			break
 		}
-		cmd := map[OpKind]uint8{OpAddDest: cmdNewDest, OpEditDest: cmdSetDest, OpDelDest: cmdDelDest}[op.Kind]
-		a := nlattrs(nil).put(attrService, encodeService(op.Service, false))
-		a = a.put(attrDest, encodeDest(op.Dest, op.Kind != OpDelDest))
+		cmd, a := encodeOp(op)
 		_, err = l.exchange(l.family, cmd, 0, a)
-	case OpStartDaemon:
-		_, err = l.exchange(l.family, cmdNewDaemon, 0, nlattrs(nil).put(attrDaemon, encodeDaemon(op.Daemon, true)))
-	case OpStopDaemon:
-		_, err = l.exchange(l.family, cmdDelDaemon, 0, nlattrs(nil).put(attrDaemon, encodeDaemon(op.Daemon, false)))
+	case OpStartDaemon, OpStopDaemon:
+		cmd, a := encodeOp(op)
+		_, err = l.exchange(l.family, cmd, 0, a)
 	default:
 		err = fmt.Errorf("unknown operation %d", op.Kind)
 	}
 	// The caller names the operation; the error is the kernel's errno.
 	return err
+}
+
+// encodeOp is a command as a generic netlink command and its attributes,
+// in the same form keepalived sends.
+func encodeOp(op Op) (uint8, nlattrs) {
+	switch op.Kind {
+	case OpFlush:
+		return cmdFlush, nil
+	case OpAddService, OpEditService, OpDelService:
+		cmd := map[OpKind]uint8{OpAddService: cmdNewService, OpEditService: cmdSetService, OpDelService: cmdDelService}[op.Kind]
+		return cmd, nlattrs(nil).put(attrService, encodeService(op.Service, op.Kind != OpDelService))
+	case OpAddDest, OpEditDest, OpDelDest:
+		cmd := map[OpKind]uint8{OpAddDest: cmdNewDest, OpEditDest: cmdSetDest, OpDelDest: cmdDelDest}[op.Kind]
+		a := nlattrs(nil).put(attrService, encodeService(op.Service, false))
+		return cmd, a.put(attrDest, encodeDest(op.Dest, op.Kind != OpDelDest))
+	case OpStartDaemon:
+		return cmdNewDaemon, nlattrs(nil).put(attrDaemon, encodeDaemon(op.Daemon, true))
+	case OpStopDaemon:
+		return cmdDelDaemon, nlattrs(nil).put(attrDaemon, encodeDaemon(op.Daemon, false))
+	}
+	return 0, nil
+}
+
+// ApplyBatch sends the commands as consecutive messages of one write
+// (moby/ipvs makes a round trip per command, which dominates a large
+// apply); the kernel handles them in order and acknowledges each. Each
+// command still counts as one request.
+func (l *Linux) ApplyBatch(ctx context.Context, ops []Op) []error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	errs := make([]error, len(ops))
+	answered := make([]bool, len(ops))
+	var buf []byte
+	first := l.seq + 1
+	for _, op := range ops {
+		cmd, attrs := encodeOp(op)
+		l.seq++
+		n := unix.NLMSG_HDRLEN + 4 + len(attrs)
+		buf = binary.NativeEndian.AppendUint32(buf, uint32(n))
+		buf = binary.NativeEndian.AppendUint16(buf, l.family)
+		buf = binary.NativeEndian.AppendUint16(buf, unix.NLM_F_REQUEST|unix.NLM_F_ACK)
+		buf = binary.NativeEndian.AppendUint32(buf, l.seq)
+		buf = binary.NativeEndian.AppendUint32(buf, 0)
+		buf = append(buf, cmd, 1, 0, 0)
+		buf = append(buf, attrs...)
+		for len(buf)%4 != 0 {
+			buf = append(buf, 0)
+		}
+	}
+	l.counts.Writes += len(ops)
+	fail := func(err error) []error {
+		for i := range errs {
+			if !answered[i] {
+				errs[i] = err
+			}
+		}
+		return errs
+	}
+	if err := unix.Sendto(l.sock.GetFd(), buf, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		return fail(err)
+	}
+	pending := len(ops)
+	for pending > 0 {
+		msgs, _, err := l.sock.Receive()
+		if err != nil {
+			return fail(err)
+		}
+		for _, m := range msgs {
+			i := int(m.Header.Seq - first)
+			if m.Header.Type != unix.NLMSG_ERROR || m.Header.Seq < first || i >= len(ops) || answered[i] {
+				continue
+			}
+			answered[i] = true
+			if len(m.Data) >= 4 {
+				if e := int32(binary.NativeEndian.Uint32(m.Data)); e != 0 {
+					errs[i] = syscall.Errno(-e)
+				}
+			}
+			pending--
+		}
+	}
+	return errs
 }
 
 // SetTimeouts sets the connection timeouts; zero fields are left as they

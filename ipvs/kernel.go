@@ -19,6 +19,13 @@ type Kernel interface {
 	Apply(ctx context.Context, op Op) error
 }
 
+// Batcher is implemented by kernels that can take several commands in one
+// exchange. The kernel performs them in order, as if applied one by one;
+// the result has one error (nil for success) per command.
+type Batcher interface {
+	ApplyBatch(ctx context.Context, ops []Op) []error
+}
+
 // Counter is implemented by kernels that count the netlink requests they
 // make, so tests and benchmarks can report them.
 type Counter interface {

@@ -75,8 +75,9 @@ func (r *Report) Err() error {
 // Sync reads the kernel table, then applies the smallest ordered set of
 // commands that makes it hold desired (see Diff). desired is normalized in
 // place and kept until the next run: the caller must not change it after
-// the call (build a new table for the next one). The returned error is the reading error or the joined command
-// failures (also in the report); commands that can go ahead do.
+// the call (build a new table for the next one). The returned error is the
+// reading error or the joined command failures (also in the report);
+// commands that can go ahead do.
 func (r *Reconciler) Sync(ctx context.Context, desired *Table) (*Report, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -88,7 +89,9 @@ func (r *Reconciler) Sync(ctx context.Context, desired *Table) (*Report, error) 
 // knows the table: it diffs against the state its previous run left. When a
 // command finds the kernel different from that state (someone else changed
 // our entries), the command is corrected on the spot and the next run reads
-// the kernel again.
+// the kernel again; changes nobody's command runs into stay unseen until
+// the next Sync. Services equal to their version of the previous run are
+// not compared again. desired is kept, as with Sync.
 func (r *Reconciler) Update(ctx context.Context, desired *Table) (*Report, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -131,50 +134,76 @@ func (r *Reconciler) finish(ctx context.Context, rep *Report) error {
 	return rep.Err()
 }
 
+// batchMin is the plan size from which a kernel that can batch gets the
+// commands in batches of batchSize; smaller plans (a reload's few changes)
+// go one command at a time.
+const (
+	batchMin  = 16
+	batchSize = 128
+)
+
 // execute applies ops in order. Destination commands for a service that
-// could not be created are not attempted.
+// could not be created are not attempted (or, in a batch, are reported
+// failed without a retry).
 func (r *Reconciler) execute(ctx context.Context, ops []Op, rep *Report) {
+	b, batching := r.k.(Batcher)
+	batching = batching && len(ops) >= batchMin
 	var failedSvc map[ServiceKey]bool
-	for _, op := range ops {
+	for len(ops) > 0 {
 		if ctx.Err() != nil {
 			return
 		}
-		if op.Dest != nil && failedSvc[op.Service.ServiceKey] {
-			rep.Failed = append(rep.Failed, OpError{op, errors.New("service was not created")})
-			continue
+		chunk := ops[:1]
+		var errs []error
+		if batching {
+			chunk = ops[:min(len(ops), batchSize)]
+			errs = b.ApplyBatch(ctx, chunk)
 		}
-		done, drift, err := r.apply(ctx, op)
-		if drift {
-			rep.Drift++
-		}
-		if err != nil {
-			r.log.Error(fmt.Sprintf("IPVS cmd %s error: %v", op, err))
-			rep.Failed = append(rep.Failed, OpError{op, err})
-			if op.Kind == OpAddService {
-				if failedSvc == nil {
-					failedSvc = map[ServiceKey]bool{}
+		ops = ops[len(chunk):]
+		for i, op := range chunk {
+			if op.Dest != nil && failedSvc[op.Service.ServiceKey] {
+				rep.Failed = append(rep.Failed, OpError{op, errors.New("service was not created")})
+				continue
+			}
+			var first error
+			if batching {
+				first = errs[i]
+			} else {
+				first = r.k.Apply(ctx, op)
+			}
+			done, drift, err := r.recover(ctx, op, first)
+			if drift {
+				rep.Drift++
+			}
+			if err != nil {
+				r.log.Error(fmt.Sprintf("IPVS cmd %s error: %v", op, err))
+				rep.Failed = append(rep.Failed, OpError{op, err})
+				if op.Kind == OpAddService {
+					if failedSvc == nil {
+						failedSvc = map[ServiceKey]bool{}
+					}
+					failedSvc[op.Service.ServiceKey] = true
 				}
-				failedSvc[op.Service.ServiceKey] = true
+				continue
 			}
-			continue
-		}
-		if done.Kind != 0 {
-			r.log.Debug("IPVS " + done.String())
-			rep.Ops = append(rep.Ops, done)
-			if r.known != nil {
-				r.known.apply(done)
+			if done.Kind != 0 {
+				r.log.Debug("IPVS " + done.String())
+				rep.Ops = append(rep.Ops, done)
+				if r.known != nil {
+					r.known.apply(done)
+				}
+				r.owned.note(done)
 			}
-			r.owned.note(done)
 		}
 	}
 }
 
-// apply runs one command and corrects drift the way keepalived tolerates it,
-// but converging: an add that finds the entry becomes an edit, an edit that
-// misses it becomes an add, a delete of something already gone is done.
-// It returns the command that succeeded (Kind 0 when nothing was needed).
-func (r *Reconciler) apply(ctx context.Context, op Op) (done Op, drift bool, err error) {
-	err = r.k.Apply(ctx, op)
+// recover takes the kernel's answer err to op and corrects drift the way
+// keepalived tolerates it, but converging: an add that finds the entry
+// becomes an edit, an edit that misses it becomes an add, a delete of
+// something already gone is done. It returns the command that succeeded
+// (Kind 0 when nothing was needed).
+func (r *Reconciler) recover(ctx context.Context, op Op, err error) (done Op, drift bool, _ error) {
 	if err == nil {
 		return op, false, nil
 	}
@@ -191,8 +220,7 @@ func (r *Reconciler) apply(ctx context.Context, op Op) (done Op, drift bool, err
 	case op.Kind == OpDelDest && isErrno(err, errNoEntry),
 		op.Kind == OpDelService && isErrno(err, errNoService),
 		op.Kind == OpStopDaemon && isErrno(err, errNoService):
-		done = op // already in the state we wanted
-		return done, true, nil
+		return op, true, nil // already in the state we wanted
 	default:
 		return Op{}, false, err
 	}
@@ -202,6 +230,26 @@ func (r *Reconciler) apply(ctx context.Context, op Op) (done Op, drift bool, err
 		return Op{}, true, fmt.Errorf("%w (after %s: %w)", err2, op.Kind, err)
 	}
 	return again, true, nil
+}
+
+// Start is a daemon's first run: with FlushAtStart (lvs_flush) the whole
+// kernel table is flushed first, then the table is synced. The reports of
+// both steps are merged.
+func (r *Reconciler) Start(ctx context.Context, c *Config) (*Report, error) {
+	start := time.Now()
+	var flushed *Report
+	if c.FlushAtStart {
+		var err error
+		if flushed, err = r.Flush(ctx); err != nil {
+			return flushed, err
+		}
+	}
+	rep, err := r.Sync(ctx, &c.Table)
+	if flushed != nil {
+		rep.Ops = append(flushed.Ops, rep.Ops...)
+	}
+	rep.Elapsed = time.Since(start)
+	return rep, err
 }
 
 // Flush empties the whole kernel table, ours or not (lvs_flush).

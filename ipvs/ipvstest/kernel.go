@@ -31,8 +31,21 @@ type Kernel struct {
 	Fail func(ipvs.Op) error
 }
 
-var _ ipvs.Kernel = (*Kernel)(nil)
-var _ ipvs.Counter = (*Kernel)(nil)
+var (
+	_ ipvs.Kernel  = (*Kernel)(nil)
+	_ ipvs.Counter = (*Kernel)(nil)
+	_ ipvs.Batcher = (*Kernel)(nil)
+)
+
+// ApplyBatch performs the commands in order, as the kernel does with the
+// messages of one batch.
+func (k *Kernel) ApplyBatch(ctx context.Context, ops []ipvs.Op) []error {
+	errs := make([]error, len(ops))
+	for i, op := range ops {
+		errs[i] = k.Apply(ctx, op)
+	}
+	return errs
+}
 
 // Counts returns the requests made so far: a Dump counts one request for
 // the service list, one per service for its destinations and one for the
@@ -147,14 +160,15 @@ func (k *Kernel) Apply(ctx context.Context, op ipvs.Op) error {
 	j := slices.IndexFunc(svc.Dests, func(x ipvs.Destination) bool { return x.Key() == d.Key() })
 	switch op.Kind {
 	case ipvs.OpAddDest, ipvs.OpEditDest:
+		// Like the kernel, values are checked before the lookup.
+		if err := checkDest(svc, &d); err != nil {
+			return err
+		}
 		if op.Kind == ipvs.OpAddDest && j >= 0 {
 			return syscall.EEXIST
 		}
 		if op.Kind == ipvs.OpEditDest && j < 0 {
 			return syscall.ENOENT
-		}
-		if err := checkDest(svc, &d); err != nil {
-			return err
 		}
 		if d.Forward != ipvs.Tunnel {
 			d.TunnelType, d.TunnelPort, d.TunnelFlags = 0, 0, 0
