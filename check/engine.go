@@ -455,6 +455,9 @@ type Snapshot struct {
 	// IPVS counts the work on the table; Sched the scheduler's.
 	IPVS  EngineStats
 	Sched Stats
+	// Netlink counts the requests made to the kernel, when the kernel
+	// counts them (the Linux one and the in-memory one do).
+	Netlink ipvs.Counts
 }
 
 // VSSnapshot is one virtual server.
@@ -485,6 +488,9 @@ func (e *Engine) Snapshot() Snapshot {
 	snap := Snapshot{IPVS: e.stats}
 	if e.applied != nil {
 		snap.Table = e.applied.Clone()
+	}
+	if c, ok := e.kernel.(ipvs.Counter); ok && e.kernel != nil {
+		snap.Netlink = c.Counts()
 	}
 	e.mu.Unlock()
 	s := e.sched

@@ -384,12 +384,12 @@ func engVMSideBySide(t *testing.T, alpha bool, cycles int) {
 	// Start both.
 	var kaCmd *exec.Cmd
 	var kaLog bytes.Buffer
+	kaConf := filepath.Join(dir, "keepalived.conf")
 	if ka != nil {
-		conf := filepath.Join(dir, "keepalived.conf")
-		if err := os.WriteFile(conf, []byte(engVMConf(filepath.Join(dir, "ka.fifo"), 2525, alpha)), 0o644); err != nil {
+		if err := os.WriteFile(kaConf, []byte(engVMConf(filepath.Join(dir, "ka.fifo"), 2525, alpha)), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		kaCmd = exec.Command("ip", "netns", "exec", ka.ns, "keepalived", "-n", "-l", "-D", "-C", "-f", conf,
+		kaCmd = exec.Command("ip", "netns", "exec", ka.ns, "keepalived", "-n", "-l", "-D", "-C", "-f", kaConf,
 			"-p", filepath.Join(dir, "k.pid"), "-c", filepath.Join(dir, "c.pid"), "-r", filepath.Join(dir, "v.pid"))
 		kaCmd.Stdout, kaCmd.Stderr = &kaLog, &kaLog
 		ka.start = time.Now()
@@ -519,7 +519,45 @@ func engVMSideBySide(t *testing.T, alpha bool, cycles int) {
 		}
 	}
 
-	// 5. Shutdown: both remove their real servers and the service.
+	// 5. Reload: real server 2's weight becomes 3. Ours costs one netlink
+	// request (an edit, no read).
+	if !alpha {
+		reweight := func(conf string) string {
+			return strings.Replace(conf, "real_server 10.77.0.2 80 {\n        weight 1", "real_server 10.77.0.2 80 {\n        weight 3", 1)
+		}
+		want := engVMHead + engVMRS1 + fmt.Sprintf("  -> %-28s %-7s %-6d %-10d %-10d\n", "10.77.0.2:80", "Route", 3, 0, 0)
+		reloadAt := time.Now()
+		if ka != nil {
+			if err := os.WriteFile(kaConf, []byte(reweight(engVMConf(filepath.Join(dir, "ka.fifo"), 2525, alpha))), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_ = kaCmd.Process.Signal(syscall.SIGHUP)
+		}
+		before := eng.Snapshot().Netlink
+		if err := eng.Reload(ctx, loadConfig(t, reweight(ourConf))); err != nil {
+			t.Fatal(err)
+		}
+		if c := eng.Snapshot().Netlink.Sub(before); c.Reads != 0 || c.Writes != 1 {
+			t.Errorf("reload: %+v netlink requests, want one write", c)
+		}
+		for i, d := range waitTables(t, sides, want, reloadAt, 15*time.Second) {
+			t.Logf("MEASURE %s: new weight in IPVS %.2f s after the reload", sides[i].name, d.Seconds())
+		}
+		time.Sleep(2 * time.Second) // checks run again after a reload
+		for _, s := range sides {
+			if got := s.ipvsadm(t); got != want {
+				t.Errorf("%s: 2 s after the reload:\n%s", s.name, got)
+			}
+		}
+		if ka != nil {
+			// A reload notifies nothing for servers that stay.
+			if a, b := ka.fifo.lines(), ours.fifo.lines(); !slices.Equal(a, b) {
+				t.Errorf("FIFO lines after the reload differ:\nkeepalived   %q\ngokeepalived %q", a, b)
+			}
+		}
+	}
+
+	// 6. Shutdown: both remove their real servers and the service.
 	if err := stopOurs(); err != nil {
 		t.Fatal(err)
 	}
