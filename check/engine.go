@@ -43,8 +43,10 @@ type EngineOptions struct {
 	// Kernel is the IPVS table to drive; nil opens the Linux one of
 	// NetNS when the configuration has a virtual server.
 	Kernel ipvs.Kernel
-	// NetNS is the path of the network namespace whose IPVS is driven
-	// (net_namespace_ipvs); "" is the caller's.
+	// NetNS is the path of the network namespace whose IPVS is driven;
+	// "" means the configuration's net_namespace_ipvs (NAME:
+	// /run/netns/NAME, no name: the namespace of pid 1), else the
+	// caller's.
 	NetNS string
 	// NewProbe makes the probes; nil means NewProbe with Probe (the
 	// configuration's track files and SSL block are filled in).
@@ -179,7 +181,7 @@ func (e *Engine) openKernel(cfg *parser.Config) error {
 	if e.opts.Kernel != nil {
 		e.kernel = e.opts.Kernel
 	} else {
-		k, closer, err := openLinuxIPVS(e.opts.NetNS)
+		k, closer, err := openLinuxIPVS(ipvsNamespace(e.opts.NetNS, cfg))
 		if err != nil {
 			ie := &ipvsInitError{err}
 			e.log.Info(ie.Error())
@@ -189,6 +191,17 @@ func (e *Engine) openKernel(cfg *parser.Config) error {
 	}
 	e.rec = ipvs.NewReconciler(e.kernel, e.log)
 	return nil
+}
+
+// ipvsNamespace is the path of the namespace whose IPVS the engine drives.
+func ipvsNamespace(path string, cfg *parser.Config) string {
+	switch {
+	case path != "" || !cfg.Root.NetNamespaceIPVSSet:
+		return path
+	case cfg.Root.NetNamespaceIPVS == "":
+		return "/proc/1/ns/net"
+	}
+	return "/run/netns/" + cfg.Root.NetNamespaceIPVS
 }
 
 func (e *Engine) closeKernel() {

@@ -619,3 +619,19 @@ func TestEngineRetriesRefusedCommands(t *testing.T) {
 		r.stop()
 	})
 }
+
+// TestIPVSNamespace: net_namespace_ipvs picks the namespace unless the
+// caller named one.
+func TestIPVSNamespace(t *testing.T) {
+	for _, tc := range []struct{ conf, opt, want string }{
+		{"", "", ""},
+		{"net_namespace_ipvs lbns\n", "", "/run/netns/lbns"},
+		{"net_namespace_ipvs\n", "", "/proc/1/ns/net"},
+		{"net_namespace_ipvs lbns\n", "/run/netns/other", "/run/netns/other"},
+	} {
+		cfg := loadConfig(t, tc.conf+"global_defs {\nrouter_id x\n}\n")
+		if got := ipvsNamespace(tc.opt, cfg); got != tc.want {
+			t.Errorf("%q with %q: %q, want %q", tc.conf, tc.opt, got, tc.want)
+		}
+	}
+}
