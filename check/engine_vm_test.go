@@ -221,15 +221,15 @@ func (s *engSide) ipvsadm(t *testing.T) string {
 
 // engVMConf is the classic LVS-DR virtual server, with HTTP_GET checks
 // every second, a notify FIFO and alert mail.
-func engVMConf(fifo string, smtpPort int, alpha bool) string {
+func engVMConf(fifo string, smtpPort int, v engVariant) string {
 	rsExtra := ""
-	if alpha {
+	if v.alpha {
 		rsExtra = "        alpha\n"
 	}
-	rs := func(addr string) string {
+	rs := func(addr, extra string) string {
 		return `    real_server ` + addr + ` 80 {
         weight 1
-` + rsExtra + `        HTTP_GET {
+` + rsExtra + extra + `        HTTP_GET {
             url {
                 path /index.html
             }
@@ -255,8 +255,25 @@ virtual_server 172.16.0.248 80 {
     lb_algo wrr
     lb_kind DR
     protocol TCP
-` + rs("10.77.0.1") + rs("10.77.0.2") + `}
+` + v.vsExtra + rs("10.77.0.1", v.rs1Extra) + rs("10.77.0.2", "") + `}
 `
+}
+
+// engVariant is one side-by-side scenario.
+type engVariant struct {
+	// alpha puts alpha on both real servers; vsExtra and rs1Extra are
+	// lines for the virtual server and real server 1.
+	alpha             bool
+	vsExtra, rs1Extra string
+	// cycles is how many times real server 1's HTTP server stops and
+	// starts; down is the table while it is stopped.
+	cycles int
+	down   string
+	// reload changes real server 2's weight at the end.
+	reload bool
+	// lines are our FIFO lines expected for one cycle (nil: compare with
+	// keepalived's only).
+	lines []string
 }
 
 // The tables ipvsadm 1.31 prints (lvs.md §11 gives its column rules).
@@ -320,11 +337,22 @@ func waitTables(t *testing.T, sides []*engSide, want string, since time.Time, ti
 // first passing check.
 func TestVMEngineLVSDR(t *testing.T) {
 	engVMOnly(t)
-	t.Run("plain", func(t *testing.T) { engVMSideBySide(t, false, 5) })
-	t.Run("alpha", func(t *testing.T) { engVMSideBySide(t, true, 0) })
+	t.Run("plain", func(t *testing.T) {
+		engVMSideBySide(t, engVariant{cycles: 5, down: engVMOne, reload: true, lines: []string{
+			"RS [10.77.0.1]:tcp:80 [172.16.0.248]:tcp:80 DOWN", "RS [10.77.0.1]:tcp:80 [172.16.0.248]:tcp:80 UP"}})
+	})
+	t.Run("alpha", func(t *testing.T) { engVMSideBySide(t, engVariant{alpha: true}) })
+	// Real server 1 inhibited to weight 0 on failure; the quorum of 2 is
+	// lost, so the sorry server replaces real server 2.
+	t.Run("inhibit-sorry", func(t *testing.T) {
+		engVMSideBySide(t, engVariant{vsExtra: "    quorum 2\n    sorry_server 10.77.0.9 80\n", rs1Extra: "        inhibit_on_failure\n",
+			cycles: 2, down: engVMHead + fmt.Sprintf("  -> %-28s %-7s %-6d %-10d %-10d\n", "10.77.0.1:80", "Route", 0, 0, 0) +
+				fmt.Sprintf("  -> %-28s %-7s %-6d %-10d %-10d\n", "10.77.0.9:80", "Route", 1, 0, 0)})
+	})
 }
 
-func engVMSideBySide(t *testing.T, alpha bool, cycles int) {
+func engVMSideBySide(t *testing.T, v engVariant) {
+	alpha, cycles := v.alpha, v.cycles
 	_, kaErr := exec.LookPath("keepalived")
 	dir := t.TempDir()
 
@@ -348,7 +376,7 @@ func engVMSideBySide(t *testing.T, alpha bool, cycles int) {
 	t.Cleanup(func() { ourSMTP.Close() })
 	go ours.mails.serve(ourSMTP)
 	ours.fifo = openFIFOReader(t, filepath.Join(dir, "ours.fifo"))
-	ourConf := engVMConf(filepath.Join(dir, "ours.fifo"), ourSMTP.Addr().(*net.TCPAddr).Port, alpha)
+	ourConf := engVMConf(filepath.Join(dir, "ours.fifo"), ourSMTP.Addr().(*net.TCPAddr).Port, v)
 
 	sides := []*engSide{ours}
 	var ka *engSide
@@ -386,7 +414,7 @@ func engVMSideBySide(t *testing.T, alpha bool, cycles int) {
 	var kaLog bytes.Buffer
 	kaConf := filepath.Join(dir, "keepalived.conf")
 	if ka != nil {
-		if err := os.WriteFile(kaConf, []byte(engVMConf(filepath.Join(dir, "ka.fifo"), 2525, alpha)), 0o644); err != nil {
+		if err := os.WriteFile(kaConf, []byte(engVMConf(filepath.Join(dir, "ka.fifo"), 2525, v)), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		kaCmd = exec.Command("ip", "netns", "exec", ka.ns, "keepalived", "-n", "-l", "-D", "-C", "-f", kaConf,
@@ -470,7 +498,7 @@ func engVMSideBySide(t *testing.T, alpha bool, cycles int) {
 		for _, s := range sides {
 			s.web[0].stop()
 		}
-		for i, d := range waitTables(t, sides, engVMOne, stopAt, 15*time.Second) {
+		for i, d := range waitTables(t, sides, v.down, stopAt, 15*time.Second) {
 			t.Logf("MEASURE %s: removed %.2f s after its HTTP server stopped", sides[i].name, d.Seconds())
 		}
 		// 3. It comes back: it rejoins after a passing check.
@@ -488,11 +516,10 @@ func engVMSideBySide(t *testing.T, alpha bool, cycles int) {
 	ourLines, ourMails := ours.fifo.lines(), ours.mails.list()
 	t.Logf("gokeepalived FIFO lines: %q", ourLines)
 	t.Logf("gokeepalived mails: %q", ourMails)
-	if !alpha {
+	if v.lines != nil {
 		wantLines := []string{"VS [172.16.0.248]:tcp:80 UP"}
 		for range cycles {
-			wantLines = append(wantLines, "RS [10.77.0.1]:tcp:80 [172.16.0.248]:tcp:80 DOWN",
-				"RS [10.77.0.1]:tcp:80 [172.16.0.248]:tcp:80 UP")
+			wantLines = append(wantLines, v.lines...)
 		}
 		if !slices.Equal(ourLines, wantLines) {
 			t.Errorf("gokeepalived's FIFO lines %q, want %q", ourLines, wantLines)
@@ -521,14 +548,14 @@ func engVMSideBySide(t *testing.T, alpha bool, cycles int) {
 
 	// 5. Reload: real server 2's weight becomes 3. Ours costs one netlink
 	// request (an edit, no read).
-	if !alpha {
+	if v.reload {
 		reweight := func(conf string) string {
 			return strings.Replace(conf, "real_server 10.77.0.2 80 {\n        weight 1", "real_server 10.77.0.2 80 {\n        weight 3", 1)
 		}
 		want := engVMHead + engVMRS1 + fmt.Sprintf("  -> %-28s %-7s %-6d %-10d %-10d\n", "10.77.0.2:80", "Route", 3, 0, 0)
 		reloadAt := time.Now()
 		if ka != nil {
-			if err := os.WriteFile(kaConf, []byte(reweight(engVMConf(filepath.Join(dir, "ka.fifo"), 2525, alpha))), 0o644); err != nil {
+			if err := os.WriteFile(kaConf, []byte(reweight(engVMConf(filepath.Join(dir, "ka.fifo"), 2525, v))), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			_ = kaCmd.Process.Signal(syscall.SIGHUP)
