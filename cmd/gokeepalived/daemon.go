@@ -37,6 +37,9 @@ type daemonSettings struct {
 	Namespace       string
 	Pids            pidPaths // explicit -p -r -c -b, "" for the default
 	RunDir          string   // where default pid files go (/run)
+	// MetricsVRRP and MetricsChecker are where the children serve
+	// Prometheus metrics (gokeepalived's --metrics-listen options).
+	MetricsVRRP, MetricsChecker string
 }
 
 // daemonSettingsFrom reads the daemon's options; problems are printed
@@ -65,6 +68,8 @@ func daemonSettingsFrom(cl *commandLine, args []string, stderr io.Writer) daemon
 	d.Pids.VRRP, _ = cl.value("vrrp_pid")
 	d.Pids.Checker, _ = cl.value("checkers_pid")
 	d.Pids.BFD, _ = cl.value("bfd_pid")
+	d.MetricsVRRP, _ = cl.value("metrics-listen")
+	d.MetricsChecker, _ = cl.value("metrics-listen-checker")
 	return d
 }
 

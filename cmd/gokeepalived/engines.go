@@ -10,8 +10,10 @@ import (
 // newEngine builds a child's engine from the packages that run it.
 func newEngine(role string, cfg *parser.Config, d daemonSettings, log *slog.Logger) (engine, error) {
 	switch role {
-	case vrrpChild.Role, checkerChild.Role:
-		return nil, fmt.Errorf("the %s engine is %w", role, errNotBuilt)
+	case vrrpChild.Role:
+		return newVRRPEngine(cfg, d, log)
+	case checkerChild.Role:
+		return newCheckEngine(cfg, d, log)
 	}
 	return nil, fmt.Errorf("unknown child role %q", role)
 }

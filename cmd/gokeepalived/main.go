@@ -147,7 +147,8 @@ func usage(w io.Writer) {
                                STATS, STATS_CLEAR or JSON
   -v, --version                Display the version number
   -h, --help                   Display this help message
-Every other keepalived 2.2.7 option is accepted; the daemon they steer is not
-built yet, so without -t gokeepalived exits 1.
+Without -t gokeepalived runs as keepalived's daemon and takes keepalived 2.2.7's
+other options (-P -C -l -D -S -n -R -X -V -I -p -r -c ...); see the README.
 `)
+	fmt.Fprint(w, metricsHelp)
 }

@@ -22,13 +22,6 @@ import (
 // --metrics-listen, the checker child virtual/real servers, checkers and
 // IPVS counters on --metrics-listen-checker.
 
-// metricsOptionSpecs are the option table entries to append to
-// keepalivedOptions.
-var metricsOptionSpecs = []optionSpec{
-	{0, "metrics-listen", requiredArg, true},
-	{0, "metrics-listen-checker", requiredArg, true},
-}
-
 // metricsHelp is the --help text for them.
 const metricsHelp = `      --metrics-listen ADDR    Serve Prometheus metrics of the VRRP process on
                                ADDR (host:port), path /metrics

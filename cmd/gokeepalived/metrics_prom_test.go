@@ -408,20 +408,21 @@ func TestServeMetricsListenError(t *testing.T) {
 	}
 }
 
-func TestMetricsOptionSpecs(t *testing.T) {
-	seen := map[string]bool{}
-	for _, o := range keepalivedOptions {
-		seen[o.long] = true
+func TestMetricsOptions(t *testing.T) {
+	for _, name := range []string{"metrics-listen", "metrics-listen-checker"} {
+		cl := parseCommandLine([]string{"--" + name + "=127.0.0.1:9650"}, keepalivedOptions)
+		if len(cl.problems) > 0 {
+			t.Fatalf("--%s: %v", name, cl.problems)
+		}
+		if v, _ := cl.value(name); v != "127.0.0.1:9650" {
+			t.Errorf("--%s value %q", name, v)
+		}
+		if !strings.Contains(metricsHelp, "--"+name+" ") {
+			t.Errorf("help does not mention --%s", name)
+		}
 	}
-	for _, o := range metricsOptionSpecs {
-		if seen[o.long] {
-			t.Errorf("option %s already in the table", o.long)
-		}
-		if !o.own || o.arg != requiredArg || o.short != 0 {
-			t.Errorf("option %+v: want an own long option with a required argument", o)
-		}
-		if !strings.Contains(metricsHelp, "--"+o.long+" ") {
-			t.Errorf("help does not mention --%s", o.long)
-		}
+	d := daemonSettingsFrom(parseCommandLine([]string{"--metrics-listen", "a:1", "--metrics-listen-checker", "b:2"}, keepalivedOptions), nil, io.Discard)
+	if d.MetricsVRRP != "a:1" || d.MetricsChecker != "b:2" {
+		t.Errorf("settings %q %q", d.MetricsVRRP, d.MetricsChecker)
 	}
 }
