@@ -75,6 +75,10 @@ func runChildWith(d daemonSettings, role string, stderr io.Writer, factory engin
 	if code := startupProblem(res, pass, log); code >= 0 {
 		return exitConfig
 	}
+	d.applyUmask(res.Config, log)
+	if d.DumpConf {
+		logConfig(res.Config, log)
+	}
 	pidFile := childPidFile(d.pidPathsFor(res.Config), role)
 	if err := writePidFile(pidFile, os.Getpid()); err != nil {
 		log.Info(fmt.Sprintf("%s child process: cannot write pidfile", kind.Short))

@@ -37,6 +37,7 @@ type daemonSettings struct {
 	Namespace       string
 	Pids            pidPaths // explicit -p -r -c -b, "" for the default
 	RunDir          string   // where default pid files go (/run)
+	Umask           string   // -u, "" for the configuration's
 	// MetricsVRRP and MetricsChecker are where the children serve
 	// Prometheus metrics (gokeepalived's --metrics-listen options).
 	MetricsVRRP, MetricsChecker string
@@ -68,6 +69,7 @@ func daemonSettingsFrom(cl *commandLine, args []string, stderr io.Writer) daemon
 	d.Pids.VRRP, _ = cl.value("vrrp_pid")
 	d.Pids.Checker, _ = cl.value("checkers_pid")
 	d.Pids.BFD, _ = cl.value("bfd_pid")
+	d.Umask, _ = cl.value("umask")
 	d.MetricsVRRP, _ = cl.value("metrics-listen")
 	d.MetricsChecker, _ = cl.value("metrics-listen-checker")
 	return d
@@ -76,7 +78,7 @@ func daemonSettingsFrom(cl *commandLine, args []string, stderr io.Writer) daemon
 // pidPathsFor fills in keepalived's default pid files for what the
 // command line left unset.
 func (d daemonSettings) pidPathsFor(cfg *parser.Config) pidPaths {
-	def := defaultPidPaths(d.RunDir, cfg.Root.Instance, cfg.Root.UsePIDDir || cfg.Root.NetNamespace != "")
+	def := defaultPidPaths(d.RunDir, cfg.Root.Instance, cfg.Root.UsePIDDir || cfg.Root.NetNamespace != "" || d.Namespace != "")
 	p := d.Pids
 	for _, f := range []struct {
 		got *string
@@ -195,6 +197,19 @@ func runDaemon(cl *commandLine, args []string, stderr io.Writer) int {
 	log.Info("Configuration file " + d.ConfigFile)
 	if code := startupProblem(res, parser.PassParent, log); code >= 0 {
 		return code
+	}
+	ns := d.Namespace
+	if ns == "" {
+		ns = cfg.Root.NetNamespace
+	}
+	if err := enterNamespace(ns, args); err != nil {
+		log.Info(err.Error())
+		log.Error(fmt.Sprintf("Unable to set network namespace %s - exiting", ns))
+		return exitFatal
+	}
+	d.applyUmask(cfg, log)
+	if d.DumpConf {
+		logConfig(cfg, log)
 	}
 	pids := d.pidPathsFor(cfg)
 	kinds := d.childrenFor(cfg)

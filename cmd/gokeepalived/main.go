@@ -30,6 +30,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
+	if cl.has("log-file") {
+		// Debian's keepalived is built without --enable-log-file.
+		fmt.Fprintln(stderr, "-g requires configure option --enable-log-file")
+		return exitUsage
+	}
 	if len(cl.positional) > 0 {
 		// keepalived prints this on stdout and carries on.
 		fmt.Fprintf(stdout, "Unexpected argument(s): %s\n", strings.Join(cl.positional, " "))
