@@ -45,7 +45,7 @@ record-notify:
 # VM_PKGS: packages whose tests run there; VM_RUN: a -run regexp.
 # make test runs vm-test with VM_OPTIONAL=1: a host without qemu or without
 # access to the kernel package prints "SKIP: IPVS VM tests (reason)".
-VM_PKGS ?= ./ipvs ./check
+VM_PKGS ?= ./ipvs ./check ./cmd/gokeepalived
 VM_RUN ?=
 vm-image:
 	scripts/vm/build-image.sh --force >/dev/null
