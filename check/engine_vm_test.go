@@ -343,9 +343,10 @@ func TestVMEngineLVSDR(t *testing.T) {
 	})
 	t.Run("alpha", func(t *testing.T) { engVMSideBySide(t, engVariant{alpha: true}) })
 	// Real server 1 inhibited to weight 0 on failure; the quorum of 2 is
-	// lost, so the sorry server replaces real server 2.
+	// lost, so the sorry server replaces real server 2; the virtual server
+	// sends its quorum mails too.
 	t.Run("inhibit-sorry", func(t *testing.T) {
-		engVMSideBySide(t, engVariant{vsExtra: "    quorum 2\n    sorry_server 10.77.0.9 80\n", rs1Extra: "        inhibit_on_failure\n",
+		engVMSideBySide(t, engVariant{vsExtra: "    quorum 2\n    sorry_server 10.77.0.9 80\n    smtp_alert\n", rs1Extra: "        inhibit_on_failure\n",
 			cycles: 2, down: engVMHead + fmt.Sprintf("  -> %-28s %-7s %-6d %-10d %-10d\n", "10.77.0.1:80", "Route", 0, 0, 0) +
 				fmt.Sprintf("  -> %-28s %-7s %-6d %-10d %-10d\n", "10.77.0.9:80", "Route", 1, 0, 0)})
 	})
