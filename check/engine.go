@@ -418,6 +418,9 @@ func (e *Engine) Reload(ctx context.Context, cfg *parser.Config) error {
 	if cfg == nil {
 		return errors.New("check: Reload without a configuration")
 	}
+	if !e.runCalled.Load() {
+		return ErrNotRunning
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.stopping {

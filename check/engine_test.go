@@ -635,3 +635,42 @@ func TestIPVSNamespace(t *testing.T) {
 		}
 	}
 }
+
+// TestEngineReloadFirstVirtualServer: a configuration without virtual
+// servers needs no IPVS; a reload that brings the first one opens it and
+// builds the table as at start. Reload before Run fails at once.
+func TestEngineReloadFirstVirtualServer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		k := &engKernel{}
+		empty := "global_defs {\nrouter_id x\n}\n"
+		probes := &engProbes{}
+		eng, err := NewEngine(loadConfig(t, empty), EngineOptions{Log: quietLog(), Kernel: k, NewProbe: probes.factory})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := eng.Reload(context.Background(), loadConfig(t, engConf("", ""))); !errors.Is(err, ErrNotRunning) {
+			t.Errorf("Reload before Run: %v, want ErrNotRunning", err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- eng.Run(ctx) }()
+		synctest.Wait()
+		if c := k.Counts(); c.Total() != 0 {
+			t.Errorf("IPVS used without virtual servers: %+v", c)
+		}
+		if err := eng.Reload(context.Background(), loadConfig(t, engConf("", ""))); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		if got := k.table(t); got != engBoth {
+			t.Errorf("after the reload:\n%s", got)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if got := k.table(t); got != "" {
+			t.Errorf("after shutdown:\n%s", got)
+		}
+	})
+}
