@@ -226,7 +226,9 @@ func (e *Engine) Run(ctx context.Context) error {
 		return errors.New("check: Engine.Run called twice")
 	}
 	if e.adapter != nil {
-		if err := e.adapter.Open(ctx); err != nil {
+		// The shutdown's notifications (omega) are made after ctx ends:
+		// the adapter lives until stop closes it.
+		if err := e.adapter.Open(context.WithoutCancel(ctx)); err != nil {
 			e.log.Warn(err.Error())
 		}
 	}

@@ -674,3 +674,62 @@ func TestEngineReloadFirstVirtualServer(t *testing.T) {
 		}
 	})
 }
+
+// TestEngineOmegaShutdown: with omega the shutdown's notify_down and
+// quorum_down run (with keepalived's one-second kill) and its alert mails
+// go out, although Run's context has ended.
+func TestEngineOmegaShutdown(t *testing.T) {
+	conf := `global_defs {
+    router_id lb1
+    notification_email {
+        ops@example.com
+    }
+    smtp_server 192.0.2.25
+}
+virtual_server 10.0.0.1 80 {
+    delay_loop 1
+    protocol TCP
+    omega
+    smtp_alert
+    quorum_down "/bin/sh qdown"
+    real_server 10.0.1.1 80 {
+        weight 1
+        notify_down "/bin/sh down"
+        TCP_CHECK {
+            connect_timeout 1
+            warmup 0
+        }
+    }
+}`
+	synctest.Test(t, func(t *testing.T) {
+		rec := &adapterRecorder{}
+		mails := make(chan string, 10)
+		dial := func(context.Context, string, string) (net.Conn, error) {
+			a, b := net.Pipe()
+			go engSMTP(b, mails)
+			return a, nil
+		}
+		r := startEngine(t, conf, nil, func(o *EngineOptions) { o.Notify.Runner = rec; o.Notify.MailDial = dial })
+		after(1500 * time.Millisecond)
+		for len(mails) > 0 {
+			<-mails // the start's quorum mail
+		}
+		r.stop()
+		var got []string
+		for _, c := range rec.commands() {
+			got = append(got, fmt.Sprintf("%s timeout=%v", strings.Join(c.Argv[1:], " "), c.Timeout))
+		}
+		slices.Sort(got)
+		if want := []string{"down timeout=1s", "qdown timeout=1s"}; !slices.Equal(got, want) {
+			t.Errorf("shutdown scripts %q, want %q", got, want)
+		}
+		var bodies []string
+		for len(mails) > 0 {
+			m := <-mails
+			bodies = append(bodies, m[strings.Index(m, "Subject: "):strings.Index(m, "=> Shutting down <=")])
+		}
+		if len(bodies) != 2 {
+			t.Errorf("%d shutdown mails, want 2 (the real server's and the virtual server's): %q", len(bodies), bodies)
+		}
+	})
+}
