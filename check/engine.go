@@ -38,7 +38,8 @@ type EngineOptions struct {
 	// Log receives keepalived's log lines; nil means slog.Default().
 	Log *slog.Logger
 	// Sched tunes the scheduler (clock, randomness, ha_suspend address
-	// counts, file watching). Its Log defaults to Log.
+	// counts, file watching). Its Log defaults to Log, its WatchFiles to
+	// WatchTrackFiles (inotify) on Linux.
 	Sched Options
 	// Kernel is the IPVS table to drive; nil opens the Linux one of
 	// NetNS when the configuration has a virtual server.
@@ -145,6 +146,9 @@ func NewEngine(cfg *parser.Config, opts EngineOptions) (*Engine, error) {
 	so := opts.Sched
 	if so.Log == nil {
 		so.Log = e.log
+	}
+	if so.WatchFiles == nil {
+		so.WatchFiles = defaultWatchFiles
 	}
 	s, err := NewScheduler(cfg, factory, e.notifier, so)
 	if err != nil {
