@@ -502,6 +502,9 @@ type RSSnapshot struct {
 	// FailedCheckers counts the checkers that are down; Checkers all of
 	// them.
 	FailedCheckers, Checkers int
+	// InKernel is keepalived's "set": the checkers' view puts the server
+	// in IPVS (alive and not replaced by the sorry server, or inhibited).
+	InKernel bool
 }
 
 // Snapshot returns the engine's current state.
@@ -523,7 +526,7 @@ func (e *Engine) Snapshot() Snapshot {
 		vs := VSSnapshot{Name: v.name, QuorumUp: v.quorumUp, SorryActive: v.sorryActive}
 		for _, r := range v.rss {
 			vs.RealServers = append(vs.RealServers, RSSnapshot{Name: r.name, Alive: r.alive, Weight: realWeight(r.effWeight),
-				FailedCheckers: r.numFailed, Checkers: len(r.members)})
+				FailedCheckers: r.numFailed, Checkers: len(r.members), InKernel: r.inKernel()})
 		}
 		snap.VirtualServers = append(snap.VirtualServers, vs)
 	}

@@ -367,7 +367,8 @@ func TestEngineReloadOneServer(t *testing.T) {
 		snap := r.eng.Snapshot()
 		if len(snap.VirtualServers) != 1 || len(snap.VirtualServers[0].RealServers) != 2 ||
 			snap.VirtualServers[0].RealServers[1].Alive || !snap.VirtualServers[0].RealServers[0].Alive ||
-			snap.VirtualServers[0].RealServers[1].Weight != 5 || !snap.VirtualServers[0].QuorumUp {
+			snap.VirtualServers[0].RealServers[1].Weight != 5 || !snap.VirtualServers[0].QuorumUp ||
+			snap.VirtualServers[0].RealServers[1].InKernel || !snap.VirtualServers[0].RealServers[0].InKernel {
 			t.Errorf("snapshot %+v", snap.VirtualServers)
 		}
 		if snap.Table == nil || snap.Table.NumDests() != 1 || snap.IPVS.Reconciles == 0 {
