@@ -329,6 +329,10 @@ func TestEngineQuorumSorryServer(t *testing.T) {
 				t.Errorf("missing %q in\n%s", line, log)
 			}
 		}
+		snap := r.eng.Snapshot().VirtualServers[0]
+		if snap.QuorumUp || !snap.SorryActive || !snap.RealServers[1].Alive || snap.RealServers[1].InKernel {
+			t.Errorf("snapshot while the sorry server serves: %+v", snap)
+		}
 		r.probes.set("10.0.1.1", true)
 		after(2 * time.Second)
 		r.wantTable("quorum back", engBoth)
