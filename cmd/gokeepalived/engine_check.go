@@ -88,7 +88,7 @@ func (c *checkEngine) snapshot() checkSnapshot {
 			}
 			rs, rrs := &vs.RealServers[j], rvs.RealServers[j]
 			rs.Alive, rs.EffectiveWeight, rs.FailedCheckers = rrs.Alive, rrs.Weight, rrs.FailedCheckers
-			rs.Set = rrs.Alive || rs.Inhibit
+			rs.Set = rrs.InKernel
 			alive = alive || rrs.Alive
 		}
 		vs.Alive = alive || rvs.SorryActive
