@@ -3,6 +3,10 @@
 //
 // The pieces, from the outside in:
 //
+//   - Engine (NewEngine, Run, Reload, Snapshot) is keepalived's checker
+//     process: a Scheduler, a NotifyAdapter for scripts, FIFOs and mail, and
+//     an ipvs.Reconciler kept in line with Desired(cfg, scheduler) on every
+//     Changes signal, so only the entries that differ are touched.
 //   - Scheduler (NewScheduler, Run, Reload, Changes) owns one loop for every
 //     check of a configuration. Each check is a small state machine with
 //     keepalived 2.2.7's rules: the first attempt 1 s plus a random warmup

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -112,7 +113,13 @@ func TestDNSCheck(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := startUDPServer(t, tt.reply)
-			p := newTestProbe(t, ProbeEnv{DNSID: id}, "127.0.0.1", srv.port(), "DNS_CHECK {\ntype a\nname www.example.org\nconnect_timeout 0.05\n}")
+			// Short waits only where nothing is meant to come back, so a
+			// loaded machine does not turn a late reply into a timeout.
+			to := "1"
+			if tt.name == "silence" {
+				to = "0.05"
+			}
+			p := newTestProbe(t, ProbeEnv{DNSID: id}, "127.0.0.1", srv.port(), "DNS_CHECK {\ntype a\nname www.example.org\nconnect_timeout "+to+"\n}")
 			o := p.Check(testCtx(t))
 			if tt.reason == "" {
 				wantOK(t, o)
@@ -169,7 +176,11 @@ func TestUDPCheck(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := startUDPServer(t, tt.reply)
-			p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", srv.port(), "UDP_CHECK {\nconnect_timeout 0.05\n"+tt.opts+"\n}")
+			to := "1"
+			if strings.HasPrefix(tt.name, "silence") {
+				to = "0.05"
+			}
+			p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", srv.port(), "UDP_CHECK {\nconnect_timeout "+to+"\n"+tt.opts+"\n}")
 			o := p.Check(testCtx(t))
 			rs := fmt.Sprintf("[127.0.0.1]:tcp:%d", srv.port())
 			switch {
@@ -209,5 +220,46 @@ func TestUDPBindFailureCounts(t *testing.T) {
 	o := p.Check(testCtx(t))
 	if o.OK || errors.Is(o.Err, ErrLocal) {
 		t.Errorf("outcome %+v, want a counted failure", o)
+	}
+}
+
+// TestIPv6 runs the UDP-based and TCP checkers against ::1.
+func TestIPv6(t *testing.T) {
+	pc, err := net.ListenPacket("udp6", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	go func() {
+		buf := make([]byte, 512)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			r := dnsAnswer(buf[:n], 0x8180)
+			pc.WriteTo(r, from)
+		}
+	}()
+	t.Cleanup(func() { pc.Close() })
+	port := pc.LocalAddr().(*net.UDPAddr).Port
+	ctx := testCtx(t)
+	wantOK(t, newTestProbe(t, ProbeEnv{}, "::1", port, "DNS_CHECK {\nconnect_timeout 1\n}").Check(ctx))
+	wantOK(t, newTestProbe(t, ProbeEnv{}, "::1", port, "UDP_CHECK {\nrequire_reply\nconnect_timeout 1\n}").Check(ctx))
+
+	srv := startTCPServer(t, "tcp6", "[::1]:0", func(net.Conn, *tcpServer) {})
+	wantOK(t, newTestProbe(t, ProbeEnv{}, "::1", srv.port(), "TCP_CHECK {\nconnect_timeout 1\n}").Check(ctx))
+
+	// ICMPv6 port unreachable ends a UDP_CHECK at once.
+	c, err := net.ListenPacket("udp6", "[::1]:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := c.LocalAddr().(*net.UDPAddr).Port
+	c.Close()
+	start := time.Now()
+	wantFail(t, newTestProbe(t, ProbeEnv{}, "::1", closed, "UDP_CHECK {\nconnect_timeout 1\n}").Check(ctx), "failed",
+		fmt.Sprintf("UDP connection to [::1]:tcp:%d failed.", closed))
+	if time.Since(start) > 500*time.Millisecond {
+		t.Error("the ICMPv6 error did not end the attempt early")
 	}
 }

@@ -67,6 +67,7 @@ type httpURL struct {
 	codes   []parser.StatusRange
 	vhost   string
 	re      *regexp.Regexp
+	reAfter *regexp.Regexp // re found after a first character: for regex_min_offset
 	noMatch bool
 	minOff  uint64
 	maxOff  uint64 // 0: no maximum
@@ -118,6 +119,11 @@ func newHTTPProbe(c *parser.Checker, vs *parser.VirtualServer, rs *parser.RealSe
 				return nil, fmt.Errorf("check: %s url %s: %w", c.Type, u.Path, err)
 			}
 			hu.minOff = u.RegexMinOffset
+			// The leftmost match that starts after the first character,
+			// with the text before it still in view (for ^, \b).
+			if hu.reAfter, err = regexp.Compile(`\A(?s:.)(?s:.*?)(` + hu.re.String() + `)`); err != nil {
+				return nil, fmt.Errorf("check: %s url %s: %w", c.Type, u.Path, err)
+			}
 			if u.RegexMaxOffsetSet {
 				hu.maxOff = u.RegexMaxOffset
 			}
@@ -254,6 +260,9 @@ func (p *httpProbe) checkURL(ctx context.Context, i int) Outcome {
 	case dialUnreach:
 		return p.fail("HTTP_CHECK - network unreachable", err)
 	case dialLocal:
+		if dialSyscall(err) == "socket" {
+			return failed(localError("WEB connection fail to create socket. Rescheduling.", err))
+		}
 		return failed(localError("WEB socket bind failed. Rescheduling", err))
 	}
 	defer conn.Close()
@@ -264,7 +273,8 @@ func (p *httpProbe) checkURL(ctx context.Context, i int) Outcome {
 	if p.ssl {
 		cfg := p.tlsCfg.Clone()
 		cfg.ServerName = p.sniName(u)
-		tc := tls.Client(conn, cfg)
+		raw := &eofConn{Conn: conn}
+		tc := tls.Client(raw, cfg)
 		// The handshake gets what is left of connect_timeout.
 		tc.SetDeadline(deadline(ctx, start, p.co.timeout))
 		if err := tc.HandshakeContext(ctx); err != nil {
@@ -286,6 +296,33 @@ func (p *httpProbe) checkURL(ctx context.Context, i int) Outcome {
 	return p.readResponse(ctx, rw, u)
 }
 
+// eofConn notes when the TCP stream ended. crypto/tls reports both a TLS
+// close_notify and a bare TCP close as io.EOF; OpenSSL, and so keepalived,
+// tells them apart (SSL_ERROR_ZERO_RETURN or not).
+type eofConn struct {
+	net.Conn
+	eof bool
+}
+
+func (c *eofConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if errors.Is(err, io.EOF) {
+		c.eof = true
+	}
+	return n, err
+}
+
+// closedCleanly tells whether a TLS stream that returned io.EOF ended with
+// a close_notify rather than a TCP close.
+func closedCleanly(c net.Conn) bool {
+	tc, ok := c.(*tls.Conn)
+	if !ok {
+		return false
+	}
+	raw, ok := tc.NetConn().(*eofConn)
+	return ok && !raw.eof
+}
+
 // httpResponse accumulates what keepalived keeps of a response.
 type httpResponse struct {
 	head      []byte // bytes up to and including the blank line
@@ -302,8 +339,7 @@ func (r *httpResponse) feed(b []byte, u *httpURL) {
 	if u.re != nil && !r.regexFull {
 		room := httpRegexMax - len(r.regexBuf)
 		if len(b) > room {
-			b2 := b[:room]
-			r.regexBuf = append(r.regexBuf, b2...)
+			r.regexBuf = append(r.regexBuf, b[:room]...)
 			r.regexFull = true
 		} else {
 			r.regexBuf = append(r.regexBuf, b...)
@@ -318,6 +354,13 @@ func (r *httpResponse) feed(b []byte, u *httpURL) {
 		r.haveHead = true
 		body := r.head[end:]
 		r.head = r.head[:end]
+		if len(body) == 0 {
+			// keepalived runs the regex on the read that completes the
+			// headers only if it also brought body bytes; otherwise the
+			// headers are dropped unmatched and the subject (and its
+			// offsets) starts with the body.
+			r.regexBuf = r.regexBuf[:0]
+		}
 		r.status = httpStatusCode(r.head)
 		r.clen = httpContentLength(r.head)
 		r.body(body, u)
@@ -374,7 +417,9 @@ func (p *httpProbe) readResponse(ctx context.Context, c net.Conn, u *httpURL) Ou
 			continue
 		}
 		if errors.Is(err, io.EOF) {
-			if p.ssl && !resp.haveHead {
+			// keepalived fails a close_notify before the headers as an SSL
+			// read error; a bare TCP close is judged on what was read.
+			if p.ssl && !resp.haveHead && closedCleanly(c) {
 				return p.fail("SSL read error from", err)
 			}
 			break
@@ -400,7 +445,8 @@ func (p *httpProbe) readResponse(ctx context.Context, c net.Conn, u *httpURL) Ou
 // judge applies keepalived's order: data, status code, digest, regex.
 func (p *httpProbe) judge(r *httpResponse, u *httpURL) Outcome {
 	if !r.haveHead {
-		return p.fail("Read, no data received from", nil)
+		// keepalived's text ends with a space, so its line has two.
+		return p.fail("Read, no data received from ", nil)
 	}
 	if !httpStatusAccepted(r.status, u.codes) {
 		return p.fail("HTTP status code error to", fmt.Errorf("status %d", r.status))
@@ -437,17 +483,55 @@ func (p *httpProbe) reportLength(r *httpResponse, u *httpURL) {
 		p.id.rs, p.id.vs, u.vhost, u.path, r.clen, r.rxBody))
 }
 
-// httpRegexMatch: a match must start at or after regex_min_offset and
-// before regex_max_offset, offsets counted from the status line.
+// httpRegexMatch judges the regex as keepalived's PCRE2 call does: the
+// search starts at regex_min_offset with the text before it in view (so
+// ^ cannot match there unless multiline after a newline), a match must
+// start before regex_max_offset, offsets counting from the start of the
+// subject (the status line, or the body when the headers came in a read of
+// their own). keepalived asks for hard partial matching and never matches
+// again at the end of the response, so a match that would need to look
+// past the last byte received (an end anchor, \b, a greedy or optional
+// tail) counts as no match.
 func httpRegexMatch(u *httpURL, subject []byte) bool {
-	if u.minOff > uint64(len(subject)) {
+	var start, end int
+	switch {
+	case u.minOff > uint64(len(subject)):
+		return false
+	case u.minOff == 0:
+		loc := u.re.FindIndex(subject)
+		if loc == nil {
+			return false
+		}
+		start, end = loc[0], loc[1]
+	default:
+		base := int(u.minOff) - 1
+		loc := u.reAfter.FindSubmatchIndex(subject[base:])
+		if loc == nil {
+			return false
+		}
+		start, end = base+loc[2], base+loc[3]
+	}
+	if u.maxOff != 0 && uint64(start) >= u.maxOff {
 		return false
 	}
-	loc := u.re.FindIndex(subject[u.minOff:])
-	if loc == nil {
-		return false
+	return end < len(subject) || !needsMore(u.re, subject[start:end])
+}
+
+// needsMore tells whether a match that ends with the data would change if
+// one more byte came: PCRE2's hard partial matching reports such a match
+// as partial, not as a match.
+func needsMore(re *regexp.Regexp, m []byte) bool {
+	want := re.FindIndex(m)
+	buf := make([]byte, len(m)+1)
+	copy(buf, m)
+	for c := 0; c < 256; c++ {
+		buf[len(m)] = byte(c)
+		got := re.FindIndex(buf)
+		if (got == nil) != (want == nil) || got != nil && (got[0] != want[0] || got[1] != want[1]) {
+			return true
+		}
 	}
-	return u.maxOff == 0 || u.minOff+uint64(loc[0]) < u.maxOff
+	return false
 }
 
 // httpHeaderEnd is the offset just past the first CRLFCRLF, or -1.

@@ -18,6 +18,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -186,9 +187,9 @@ func TestHTTPResponses(t *testing.T) {
 		{name: "status accepted by status_code", handle: httpServe("HTTP/1.0 503 Busy\r\n\r\n"), url: "status_code 500-504 302"},
 		{name: "redirect not in default range", handle: httpServe("HTTP/1.0 302 Found\r\nLocation: /\r\n\r\n"), reason: "HTTP status code error to"},
 		{name: "no reason phrase", handle: httpServe("HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n"), reason: "HTTP status code error to"},
-		{name: "closed without response", handle: func(c net.Conn, s *tcpServer) { s.record(readRequest(c)) }, reason: "Read, no data received from"},
-		{name: "partial headers", handle: httpServe("HTTP/1.0 200 OK\r\nContent-Len"), reason: "Read, no data received from"},
-		{name: "headers beyond 4095 bytes", handle: httpServe("HTTP/1.0 200 OK\r\nX-Big: " + strings.Repeat("x", 5000) + "\r\n\r\nbody"), reason: "Read, no data received from"},
+		{name: "closed without response", handle: func(c net.Conn, s *tcpServer) { s.record(readRequest(c)) }, reason: "Read, no data received from "},
+		{name: "partial headers", handle: httpServe("HTTP/1.0 200 OK\r\nContent-Len"), reason: "Read, no data received from "},
+		{name: "headers beyond 4095 bytes", handle: httpServe("HTTP/1.0 200 OK\r\nX-Big: " + strings.Repeat("x", 5000) + "\r\n\r\nbody"), reason: "Read, no data received from "},
 		{name: "reset", handle: func(c net.Conn, s *tcpServer) {
 			s.record(readRequest(c))
 			c.(*net.TCPConn).SetLinger(0)
@@ -263,6 +264,15 @@ func TestHTTPConnectFailures(t *testing.T) {
 		p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", srv.port(), "SSL_GET {\nconnect_timeout 1\nurl {\npath /\n}\n}")
 		wantFail(t, p.Check(testCtx(t)), "SSL handshake/communication error connecting to", "")
 	})
+	t.Run("TLS handshake never answered", func(t *testing.T) {
+		srv := startTCPServer(t, "tcp4", "127.0.0.1:0", func(c net.Conn, s *tcpServer) { io.Copy(io.Discard, c) })
+		p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", srv.port(), "SSL_GET {\nconnect_timeout 0.05\nurl {\npath /\n}\n}")
+		start := time.Now()
+		wantFail(t, p.Check(testCtx(t)), "Timeout connecting", "")
+		if el := time.Since(start); el > time.Second {
+			t.Errorf("took %v", el)
+		}
+	})
 	t.Run("TLS server silent after handshake", func(t *testing.T) {
 		cert := testCert(t)
 		srv := startTCPServer(t, "tcp4", "127.0.0.1:0", func(c net.Conn, s *tcpServer) {
@@ -271,7 +281,7 @@ func TestHTTPConnectFailures(t *testing.T) {
 			readRequest(tc)
 			io.Copy(io.Discard, tc)
 		})
-		p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", srv.port(), "SSL_GET {\nconnect_timeout 0.1\nurl {\npath /\n}\n}")
+		p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", srv.port(), "SSL_GET {\nconnect_timeout 0.5\nurl {\npath /\n}\n}")
 		wantFail(t, p.Check(testCtx(t)), "Timeout WEB read", "")
 	})
 	t.Run("TLS response then close_notify", func(t *testing.T) {
@@ -285,6 +295,17 @@ func TestHTTPConnectFailures(t *testing.T) {
 		p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", srv.port(), "SSL_GET {\nconnect_timeout 1\nurl {\npath /\ndigest "+
 			hex.EncodeToString(md5Sum("3\r\nabc\r\n0\r\n\r\n"))+"\n}\n}")
 		wantOK(t, p.Check(testCtx(t)))
+	})
+	t.Run("TCP close before headers on TLS", func(t *testing.T) {
+		cert := testCert(t)
+		srv := startTCPServer(t, "tcp4", "127.0.0.1:0", func(c net.Conn, s *tcpServer) {
+			tc := tls.Server(c, &tls.Config{Certificates: []tls.Certificate{cert}})
+			readRequest(tc)
+			c.(*net.TCPConn).CloseWrite()
+			io.Copy(io.Discard, c)
+		})
+		p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", srv.port(), "SSL_GET {\nconnect_timeout 1\nurl {\npath /\n}\n}")
+		wantFail(t, p.Check(testCtx(t)), "Read, no data received from ", "")
 	})
 	t.Run("TLS close_notify before headers", func(t *testing.T) {
 		cert := testCert(t)
@@ -454,5 +475,71 @@ func TestHTTPRegexOptions(t *testing.T) {
 	}
 	if !re.MatchString("a\nb\nc\nd") {
 		t.Error("multiline+dotall did not apply")
+	}
+}
+
+// TestHTTPRegexSubject: keepalived matches the headers only when the read
+// that completes them also brings body bytes; otherwise the subject, and
+// the offsets, start with the body.
+func TestHTTPRegexSubject(t *testing.T) {
+	for _, tt := range []struct {
+		reads []string
+		re    string
+		max   uint64
+		want  bool
+	}{
+		{reads: []string{"HTTP/1.0 200 OK\r\n\r\nhello"}, re: "^HTTP", want: true},
+		{reads: []string{"HTTP/1.0 200 OK\r\n\r\n", "hello"}, re: "^HTTP", want: false},
+		{reads: []string{"HTTP/1.0 200 OK\r\n\r\n", "hello"}, re: "^hello", max: 1, want: true},
+		{reads: []string{"HTTP/1.0 200 OK\r\n\r\nhello"}, re: "hello", max: 1, want: false},
+		{reads: []string{"HTTP/1.0 200", " OK\r\n\r\nhel", "lo"}, re: "^HTTP.*hello", want: false}, // RE2: . does not cross lines
+		{reads: []string{"HTTP/1.0 200", " OK\r\n\r\nhel", "lo"}, re: "(?s)^HTTP.*hello", want: true},
+	} {
+		u := &httpURL{re: regexp.MustCompile(tt.re), maxOff: tt.max}
+		r := &httpResponse{clen: -1}
+		for _, b := range tt.reads {
+			r.feed([]byte(b), u)
+		}
+		if got := httpRegexMatch(u, r.regexBuf); got != tt.want {
+			t.Errorf("reads %q, regex %q, max offset %d: match %v, want %v", tt.reads, tt.re, tt.max, got, tt.want)
+		}
+	}
+}
+
+// TestHTTPRegexLikePCRE2Partial: the verdicts keepalived 2.2.7 gave in the
+// VM (TestVMKeepalivedJudgesTheSame) for matches at the end of the response
+// and for regex_min_offset.
+func TestHTTPRegexLikePCRE2Partial(t *testing.T) {
+	const head = "HTTP/1.0 200 OK\r\n\r\n"
+	for _, tt := range []struct {
+		body, re string
+		opts     []string
+		min      uint64
+		want     bool
+	}{
+		{body: "hello world", re: "world", want: true},
+		{body: "hello world", re: "world$", want: false},
+		{body: "hello world\n", re: "world$", want: false},
+		{body: "a\nhello world\nb", re: "world$", opts: []string{"multiline"}, want: true},
+		{body: "hello world", re: `world\z`, want: false},
+		{body: "hello world", re: "wor.*", want: false},
+		{body: "hello world\n", re: "wor.*", want: true},
+		{body: "hello world", re: "worlds?", want: false},
+		{body: "hello world", re: `world\b`, want: false},
+		{body: "hello world", re: "^OK", min: 13, want: false},
+		{body: "hello\nworld\n", re: "^world", opts: []string{"multiline"}, min: 25, want: true},
+		{body: "hello\nworld\n", re: "^world", opts: []string{"multiline"}, min: 26, want: false},
+		{body: "hello world", re: "HTTP", min: 1, want: false},
+		{body: "hello world\n", re: "o w", min: 19, want: true},
+	} {
+		re, err := compileHTTPRegex(tt.re, tt.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := &httpURL{re: re, minOff: tt.min}
+		u.reAfter = regexp.MustCompile(`\A(?s:.)(?s:.*?)(` + re.String() + `)`)
+		if got := httpRegexMatch(u, []byte(head+tt.body)); got != tt.want {
+			t.Errorf("body %q, regex %q %v, min offset %d: match %v, keepalived %v", tt.body, tt.re, tt.opts, tt.min, got, tt.want)
+		}
 	}
 }

@@ -18,6 +18,19 @@ import (
 	"github.com/gokeepalived/gokeepalived/parser"
 )
 
+// asUs lets a MISC_CHECK probe run its script as the test's own user when
+// the test is not root: the parser gives scripts keepalived's default user
+// (root when keepalived_script does not exist), which only root can switch
+// to.
+func asUs(p Probe) Probe {
+	if m, ok := p.(*miscProbe); ok && os.Geteuid() != 0 {
+		s := *m.script
+		s.UID, s.GID = -1, -1
+		m.script = &s
+	}
+	return p
+}
+
 // writeScript writes an executable shell script into a fresh directory.
 func writeScript(t *testing.T, body string) string {
 	t.Helper()
@@ -56,7 +69,7 @@ func TestMiscCheckExitCodes(t *testing.T) {
 			if tt.dynamic {
 				opts = "misc_dynamic"
 			}
-			p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", 8080, fmt.Sprintf("MISC_CHECK {\nmisc_path \"%s 'a b' c\"\nmisc_timeout 5\n%s\n}", path, opts))
+			p := asUs(newTestProbe(t, ProbeEnv{}, "127.0.0.1", 8080, fmt.Sprintf("MISC_CHECK {\nmisc_path \"%s 'a b' c\"\nmisc_timeout 5\n%s\n}", path, opts)))
 			o := p.Check(testCtx(t))
 			if o.OK != tt.ok {
 				t.Fatalf("OK=%v (%v), want %v", o.OK, o.Err, tt.ok)
@@ -127,12 +140,13 @@ func TestMiscTimeoutKillsTheGroup(t *testing.T) {
 			pidFile := filepath.Join(t.TempDir(), "child.pid")
 			s := &parser.Script{Argv: []string{path, pidFile}, UID: -1, GID: -1}
 			start := time.Now()
-			r := ExecScriptRunner{TermGrace: 50 * time.Millisecond}.Run(testCtx(t), s, 100*time.Millisecond)
+			// Long enough for the script to start and write its child's pid.
+			r := ExecScriptRunner{TermGrace: 100 * time.Millisecond}.Run(testCtx(t), s, 400*time.Millisecond)
 			el := time.Since(start)
 			if !r.TimedOut || r.Signal != int(tt.signal) {
 				t.Errorf("result %+v, want timed out by signal %d", r, tt.signal)
 			}
-			if el < 100*time.Millisecond || el > 2*time.Second {
+			if el < 400*time.Millisecond || el > 3*time.Second {
 				t.Errorf("took %v", el)
 			}
 			child := waitPidFile(t, pidFile)
@@ -147,7 +161,7 @@ func TestMiscTimeoutKillsTheGroup(t *testing.T) {
 	}
 	t.Run("timed out is a failure", func(t *testing.T) {
 		path := writeScript(t, "exec sleep 30")
-		p := newTestProbe(t, ProbeEnv{Scripts: ExecScriptRunner{TermGrace: 10 * time.Millisecond}}, "127.0.0.1", 8080, fmt.Sprintf("MISC_CHECK {\nmisc_path %s\n}", path)).(*miscProbe)
+		p := asUs(newTestProbe(t, ProbeEnv{Scripts: ExecScriptRunner{TermGrace: 10 * time.Millisecond}}, "127.0.0.1", 8080, fmt.Sprintf("MISC_CHECK {\nmisc_path %s\n}", path))).(*miscProbe)
 		p.timeout = 30 * time.Millisecond
 		o := p.Check(testCtx(t))
 		wantFail(t, o, "timed out", fmt.Sprintf("Misc check for [[127.0.0.1]:tcp:8080 VS [10.0.0.1]:tcp:80] by [%s] timed out.", path))
@@ -183,7 +197,7 @@ func TestMiscRunsAsUser(t *testing.T) {
 	dir := t.TempDir()
 	os.Chmod(dir, 0o777)
 	out := filepath.Join(dir, "uid")
-	path := writeScript(t, fmt.Sprintf("id -u > %s", out))
+	path := writeScript(t, fmt.Sprintf("echo $(id -u) $(id -G) > %s", out))
 	// The test's temporary directories are private to root.
 	for _, d := range []string{filepath.Dir(path), filepath.Dir(filepath.Dir(path))} {
 		os.Chmod(d, 0o755)
@@ -195,8 +209,8 @@ func TestMiscRunsAsUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.TrimSpace(string(b)) != u.Uid {
-		t.Errorf("ran as uid %s, want nobody's %s", b, u.Uid)
+	if want := u.Uid + " " + u.Gid; strings.TrimSpace(string(b)) != want {
+		t.Errorf("ran as uid and groups %q, want nobody's %q", strings.TrimSpace(string(b)), want)
 	}
 }
 

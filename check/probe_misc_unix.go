@@ -14,8 +14,9 @@ import (
 )
 
 // ExecScriptRunner runs scripts with os/exec: own process group, stdio on
-// /dev/null, the environment inherited, the script's uid/gid when they
-// differ from ours.
+// /dev/null, the environment inherited, the script's uid and gid (and, when
+// we are root, that gid as the only supplementary group, as keepalived
+// sets them).
 type ExecScriptRunner struct {
 	// TermGrace is how long a timed-out script has between SIGTERM and
 	// SIGKILL; zero means keepalived's 2 s.
@@ -34,10 +35,15 @@ func (r ExecScriptRunner) Run(ctx context.Context, s *parser.Script, timeout tim
 	cmd := exec.Command(s.Argv[0])
 	cmd.Args = s.Argv
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if s.UID >= 0 && s.GID >= 0 && (s.UID != os.Geteuid() || s.GID != os.Getegid()) {
-		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(s.UID), Gid: uint32(s.GID)}
+	switch {
+	case s.UID < 0 || s.GID < 0:
+	case os.Geteuid() == 0:
+		// As keepalived: the script's gid is its only supplementary group.
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(s.UID), Gid: uint32(s.GID), Groups: []uint32{uint32(s.GID)}}
+	case s.UID != os.Geteuid() || s.GID != os.Getegid():
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(s.UID), Gid: uint32(s.GID), NoSetGroups: true}
 	}
-	if err := cmd.Start(); err != nil {
+	if err := startScript(cmd); err != nil {
 		return ScriptResult{Err: err}
 	}
 	pgid := cmd.Process.Pid

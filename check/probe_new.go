@@ -44,7 +44,10 @@ func (e *ProbeError) Error() string {
 func (e *ProbeError) Unwrap() error { return e.Err }
 
 // ProbeEnv is what probes need from their surroundings. The zero value
-// works: real sockets, the real clock, scripts run with os/exec, no log.
+// works: real sockets, scripts run with os/exec, no log. Probes wait on
+// socket deadlines and timers of the real clock: each attempt is one short
+// exchange bounded by connect_timeout, so the scheduler's virtual time does
+// not reach inside it.
 type ProbeEnv struct {
 	// Logger receives the lines keepalived logs from inside a checker
 	// regardless of the scheduler (content-length mismatch, unexpected
@@ -60,8 +63,6 @@ type ProbeEnv struct {
 	SSL *parser.SSLContext
 	// DNSID returns the query id of a DNS_CHECK attempt; nil means random.
 	DNSID func() uint16
-	// Now is the clock used for read deadlines; nil means time.Now.
-	Now func() time.Time
 }
 
 func (env *ProbeEnv) logger() *slog.Logger {
@@ -71,16 +72,19 @@ func (env *ProbeEnv) logger() *slog.Logger {
 	return env.Logger
 }
 
-func (env *ProbeEnv) now() time.Time {
-	if env.Now == nil {
-		return time.Now()
-	}
-	return env.Now()
-}
-
 // NewProbe builds the probe for one checker block of rs (a real server of
 // vs). The checker's defaults must already be resolved, as parser.Load
 // leaves them.
+//
+// The probe is bound to rs: its log lines name rs and vs, and the weights
+// it reports (MISC_CHECK misc_dynamic, FILE_CHECK) are rs's configured
+// weight plus the checker's contribution. A caller that lets one probe
+// serve several real servers must take the contribution as Outcome.Weight
+// minus rs.Weight, not minus each server's own weight.
+//
+// Errors: ErrUnsupported (BFD_CHECK), ErrDisabled (a MISC_CHECK script
+// keepalived would not run), or a configuration it cannot use (an SSL key
+// that does not load, a regex RE2 cannot compile).
 func NewProbe(c *parser.Checker, vs *parser.VirtualServer, rs *parser.RealServer, env ProbeEnv) (Probe, error) {
 	id := probeIdentity{rs: probeRSName(rs, vs), vs: vs.String()}
 	switch c.Type {

@@ -34,14 +34,13 @@ type pingSocket interface {
 // pingProbe is PING_CHECK: one ICMP or ICMPv6 echo request, success when
 // an echo reply comes back within connect_timeout.
 type pingProbe struct {
-	id      probeIdentity
-	co      connOpts
-	open    func(v6 bool) (sock pingSocket, raw bool, err error)
-	log     func(string)
-	mu      sync.Mutex
-	seq     uint16
-	echoID  uint16 // the id used on raw sockets
-	timeNow func() time.Time
+	id     probeIdentity
+	co     connOpts
+	open   func(v6 bool) (sock pingSocket, raw bool, err error)
+	log    func(string)
+	mu     sync.Mutex
+	seq    uint16
+	echoID uint16 // the id used on raw sockets
 }
 
 func newPingProbe(c *parser.Checker, id probeIdentity, env *ProbeEnv) (*pingProbe, error) {
@@ -51,12 +50,11 @@ func newPingProbe(c *parser.Checker, id probeIdentity, env *ProbeEnv) (*pingProb
 	}
 	lg := env.logger()
 	return &pingProbe{
-		id:      id,
-		co:      co,
-		open:    openPingSocket,
-		log:     func(s string) { lg.Info(s) },
-		echoID:  uint16(time.Now().UnixNano()),
-		timeNow: time.Now,
+		id:     id,
+		co:     co,
+		open:   openPingSocket,
+		log:    func(s string) { lg.Info(s) },
+		echoID: uint16(time.Now().UnixNano()),
 	}, nil
 }
 
@@ -136,7 +134,7 @@ func (p *pingProbe) check(ctx context.Context) Outcome {
 		}
 		return p.fail("send failed", false, err)
 	}
-	sock.SetReadDeadline(deadline(ctx, p.timeNow(), p.co.timeout))
+	sock.SetReadDeadline(deadline(ctx, time.Now(), p.co.timeout))
 	buf := make([]byte, icmpHeaderLen+icmpPayloadLen)
 	want := byte(icmpEchoReply)
 	if v6 {

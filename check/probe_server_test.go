@@ -18,7 +18,7 @@ import (
 // probeTestConfig parses a one-VS, one-RS configuration whose real server
 // at addr:port carries the checker block, and returns its parts. vsAddr is
 // picked in the real server's family.
-func probeTestConfig(t *testing.T, addr string, port int, checker string, extra ...string) (*parser.Config, *parser.VirtualServer, *parser.RealServer, *parser.Checker) {
+func probeTestConfig(t testing.TB, addr string, port int, checker string, extra ...string) (*parser.Config, *parser.VirtualServer, *parser.RealServer, *parser.Checker) {
 	t.Helper()
 	vsAddr := "10.0.0.1"
 	if strings.Contains(addr, ":") {
@@ -53,7 +53,7 @@ virtual_server %s 80 {
 }
 
 // newTestProbe builds the probe of probeTestConfig's checker.
-func newTestProbe(t *testing.T, env ProbeEnv, addr string, port int, checker string, extra ...string) Probe {
+func newTestProbe(t testing.TB, env ProbeEnv, addr string, port int, checker string, extra ...string) Probe {
 	t.Helper()
 	cfg, vs, rs, c := probeTestConfig(t, addr, port, checker, extra...)
 	if env.TrackFiles == nil {

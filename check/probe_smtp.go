@@ -63,6 +63,9 @@ func (p *smtpProbe) check(ctx context.Context) Outcome {
 		reason := fmt.Sprintf("Network unreachable for server %s - real server %s", p.co.dest.Addr(), p.rsAddr)
 		return failed(&ProbeError{Reason: reason, Line: "SMTP_CHECK " + reason, Err: err})
 	case dialLocal:
+		if dialSyscall(err) == "socket" {
+			return failed(localError("SMTP_CHECK connection failed to create socket. Rescheduling.", err))
+		}
 		return failed(localError("SMTP_CHECK socket bind failed. Rescheduling.", err))
 	}
 	defer conn.Close()

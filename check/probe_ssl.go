@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/gokeepalived/gokeepalived/parser"
 )
@@ -18,8 +19,12 @@ import (
 func probeTLSConfig(ssl *parser.SSLContext) (*tls.Config, error) {
 	cfg := &tls.Config{
 		InsecureSkipVerify: true, // as keepalived: SSL_GET checks the service, not the certificate
-		// OpenSSL's version-flexible method negotiates down to TLS 1.0.
+		// OpenSSL's version-flexible method negotiates down to TLS 1.0,
+		// and its default suites include RSA key exchange, which Go leaves
+		// out unless asked: old servers keepalived can check stay
+		// checkable.
 		MinVersion:    tls.VersionTLS10,
+		CipherSuites:  probeCipherSuites(),
 		Renegotiation: tls.RenegotiateOnceAsClient,
 	}
 	if ssl == nil || ssl.CertFile == "" {
@@ -70,4 +75,22 @@ func decryptKeyPEM(data []byte, password string) ([]byte, error) {
 		}
 		return pem.EncodeToMemory(&pem.Block{Type: b.Type, Bytes: der}), nil
 	}
+}
+
+// probeCipherSuites is every suite Go implements except RC4 and 3DES,
+// roughly OpenSSL's default list: Go files the RSA key exchange and CBC
+// SHA-256 suites under "insecure", but keepalived's client offers them
+// (TLS 1.3 suites are not configurable and always offered).
+func probeCipherSuites() []uint16 {
+	var ids []uint16
+	for _, c := range tls.CipherSuites() {
+		ids = append(ids, c.ID)
+	}
+	for _, c := range tls.InsecureCipherSuites() {
+		if strings.Contains(c.Name, "_RC4_") || strings.Contains(c.Name, "_3DES_") {
+			continue
+		}
+		ids = append(ids, c.ID)
+	}
+	return ids
 }

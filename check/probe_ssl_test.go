@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -107,4 +108,35 @@ func TestSSLClientCertificate(t *testing.T) {
 			t.Error("NewProbe accepted a key it cannot decrypt")
 		}
 	})
+}
+
+// TestSSLLegacyServers: keepalived's OpenSSL client also talks to servers
+// limited to TLS 1.0 or to RSA key exchange.
+func TestSSLLegacyServers(t *testing.T) {
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "legacy"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &rsaKey.PublicKey, rsaKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsaCert := tls.Certificate{Certificate: [][]byte{der}, PrivateKey: rsaKey}
+	for name, cfg := range map[string]*tls.Config{
+		"TLS 1.0": {Certificates: []tls.Certificate{rsaCert}, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10},
+		"RSA key exchange": {Certificates: []tls.Certificate{rsaCert}, MaxVersion: tls.VersionTLS12,
+			CipherSuites: []uint16{tls.TLS_RSA_WITH_AES_128_GCM_SHA256}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := startTCPServer(t, "tcp4", "127.0.0.1:0", func(c net.Conn, s *tcpServer) {
+				tc := tls.Server(c, cfg)
+				readRequest(tc)
+				tc.Write([]byte("HTTP/1.0 200 OK\r\n\r\n"))
+			})
+			p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", srv.port(), "SSL_GET {\nconnect_timeout 1\nurl {\npath /\n}\n}")
+			wantOK(t, p.Check(testCtx(t)))
+		})
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -147,7 +148,11 @@ func TestSMTPCheck(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := smtpServer(t, tt.replies...)
-			p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", srv.port(), "SMTP_CHECK {\nhelo_name probe.example\nconnect_timeout 0.1\n}")
+			to := "1"
+			if strings.Contains(strings.Join(tt.replies, ""), "<stall>") {
+				to = "0.1"
+			}
+			p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", srv.port(), "SMTP_CHECK {\nhelo_name probe.example\nconnect_timeout "+to+"\n}")
 			o := p.Check(testCtx(t))
 			if tt.reason == "" {
 				wantOK(t, o)

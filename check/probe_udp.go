@@ -19,7 +19,8 @@ func probeFill(n int) []byte {
 	return b
 }
 
-// udpDefaultPayload is the datagram UDP_CHECK sends without `payload`.
+// udpDefaultPayloadLen is the size of the datagram UDP_CHECK sends without
+// `payload` (keepalived's UDP_BUFSIZE).
 const udpDefaultPayloadLen = 32
 
 // udpProbe is UDP_CHECK: send one datagram on a connected socket and wait

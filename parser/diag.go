@@ -118,6 +118,10 @@ type Diagnostic struct {
 	seq  int // order of the logical line within its pass
 }
 
+// Process is the keepalived process whose pass reports the diagnostic: the
+// daemon logs each one in that process only.
+func (d Diagnostic) Process() Pass { return d.pass }
+
 func (d Diagnostic) String() string {
 	var b strings.Builder
 	if p := d.Pos.String(); p != "" {

@@ -22,9 +22,6 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// signalNumbers answers --signum as keepalived 2.2.7 on Linux/glibc does.
-var signalNumbers = map[string]int{"STOP": 15, "RELOAD": 1, "DATA": 10, "STATS": 12, "STATS_CLEAR": 63, "JSON": 36}
-
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "dr-realserver" {
 		return drRealServerMain(args[1:], stdout, stderr)
@@ -34,6 +31,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		for _, p := range cl.problems {
 			fmt.Fprintln(stderr, p)
 		}
+		return exitUsage
+	}
+	if cl.has("log-file") {
+		// Debian's keepalived is built without --enable-log-file.
+		fmt.Fprintln(stderr, "-g requires configure option --enable-log-file")
 		return exitUsage
 	}
 	if len(cl.positional) > 0 {
@@ -59,8 +61,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case cl.has("config-test"):
 		return configTest(cl, stdout, stderr)
 	}
-	fmt.Fprintln(stderr, "gokeepalived: the daemon is not built yet; this version only checks configurations (-t)")
-	return exitUsage
+	return runDaemon(cl, args, stderr)
 }
 
 func configTest(cl *commandLine, stdout, stderr io.Writer) int {
@@ -154,7 +155,8 @@ func usage(w io.Writer) {
                                STATS, STATS_CLEAR or JSON
   -v, --version                Display the version number
   -h, --help                   Display this help message
-Every other keepalived 2.2.7 option is accepted; the daemon they steer is not
-built yet, so without -t gokeepalived exits 1.
+Without -t gokeepalived runs as keepalived's daemon and takes keepalived 2.2.7's
+other options (-P -C -l -D -S -n -R -X -V -I -p -r -c ...); see the README.
 `)
+	fmt.Fprint(w, metricsHelp)
 }

@@ -62,6 +62,8 @@ var keepalivedOptions = []optionSpec{
 	{'h', "help", noArg, false},
 	{0, "format", requiredArg, true},
 	{0, "strict", noArg, true},
+	{0, "metrics-listen", requiredArg, true},
+	{0, "metrics-listen-checker", requiredArg, true},
 }
 
 // parsedOption is one option as given, named by its long name.
