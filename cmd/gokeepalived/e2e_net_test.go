@@ -416,7 +416,9 @@ func e2eServers(answers []e2eAnswer) string {
 // e2eDirectorState is what the watcher sees on one director.
 type e2eDirectorState struct {
 	hasVIP bool
-	ipvs   []string // real servers in IPVS for the VIP, sorted
+	vipAt  time.Time // the end of the poll that first saw hasVIP's current value
+	ipvs   []string  // real servers in IPVS for the VIP, sorted
+	ipvsAt time.Time // the end of the poll that first saw ipvs's current value
 }
 
 // e2eWatcher polls each director for the VIP on eth0 (netlink, every
@@ -466,7 +468,8 @@ func startE2EWatcher(ctx context.Context, tl *e2eTimeline, n *e2eNet, vip string
 			defer w.wg.Done()
 			defer handles[d].Close()
 			for {
-				w.updateVIP(d, e2eHasAddr(handles[d], vip))
+				has := e2eHasAddr(handles[d], vip)
+				w.updateVIP(d, has, time.Now())
 				if !pause(20 * time.Millisecond) {
 					return
 				}
@@ -475,7 +478,10 @@ func startE2EWatcher(ctx context.Context, tl *e2eTimeline, n *e2eNet, vip string
 		go func() {
 			defer w.wg.Done()
 			for {
-				w.updateIPVS(d, e2eIPVS(n.ns(d), vip))
+				// Stamped when ipvsadm is done: a change it shows
+				// happened before that.
+				rs := e2eIPVS(n.ns(d), vip)
+				w.updateIPVS(d, rs, time.Now())
 				// ipvsadm costs a fork and two execs: poll less often
 				// than the VIP, not to load the VM's two vCPUs.
 				if !pause(150 * time.Millisecond) {
@@ -526,33 +532,39 @@ func e2eIPVS(ns, vip string) []string {
 	return rs
 }
 
-func (w *e2eWatcher) updateVIP(d string, has bool) {
+// updateVIP records what a poll that ended at at saw.
+func (w *e2eWatcher) updateVIP(d string, has bool, at time.Time) {
 	w.mu.Lock()
 	st, seen := w.state[d], w.seenVIP[d]
 	old := st.hasVIP
-	st.hasVIP = has
+	if !seen || old != has {
+		st.hasVIP, st.vipAt = has, at
+	}
 	w.state[d], w.seenVIP[d] = st, true
 	w.mu.Unlock()
 	switch {
 	case has && (!seen || !old):
-		w.tl.log("%s holds the VIP %s (master)", d, w.vip)
+		w.tl.logAt(at, "%s holds the VIP %s (master)", d, w.vip)
 	case !has && seen && old:
-		w.tl.log("%s no longer holds the VIP", d)
+		w.tl.logAt(at, "%s no longer holds the VIP", d)
 	}
 }
 
-func (w *e2eWatcher) updateIPVS(d string, rs []string) {
+func (w *e2eWatcher) updateIPVS(d string, rs []string, at time.Time) {
 	w.mu.Lock()
 	st, seen := w.state[d], w.seenVS[d]
 	old := st.ipvs
-	st.ipvs = rs
+	changed := !seen || !slices.Equal(old, rs)
+	if changed {
+		st.ipvs, st.ipvsAt = rs, at
+	}
 	w.state[d], w.seenVS[d] = st, true
 	w.mu.Unlock()
-	if (!seen && len(rs) > 0) || (seen && !slices.Equal(old, rs)) {
+	if changed && (seen || len(rs) > 0) {
 		if len(rs) == 0 {
-			w.tl.log("%s IPVS %s:80 has no real servers", d, w.vip)
+			w.tl.logAt(at, "%s IPVS %s:80 has no real servers", d, w.vip)
 		} else {
-			w.tl.log("%s IPVS %s:80 -> %s", d, w.vip, strings.Join(rs, ", "))
+			w.tl.logAt(at, "%s IPVS %s:80 -> %s", d, w.vip, strings.Join(rs, ", "))
 		}
 	}
 }
@@ -680,6 +692,15 @@ func (d *e2eDirector) stop(timeout time.Duration) error {
 		return nil
 	}
 	d.cmd.Process.Signal(syscall.SIGTERM)
+	return d.wait(timeout)
+}
+
+// wait waits for the director to exit; after timeout its whole process
+// group gets SIGKILL.
+func (d *e2eDirector) wait(timeout time.Duration) error {
+	if d.cmd == nil {
+		return nil
+	}
 	select {
 	case <-d.exited:
 		return nil

@@ -29,6 +29,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"text/template"
 	"time"
@@ -363,13 +364,15 @@ func runE2EScenario(t *testing.T, v e2eVariant, narrate bool) e2eFigures {
 	tl.log("STEP 3: stop %s on lb1 (SIGTERM)", v.lb1)
 	say("on SIGTERM the master sends an advert with priority 0: the backup takes over after its skew time (256-80)/256 s")
 	s3 := time.Now()
-	fatal(dirs["lb1"].stop(15 * time.Second))
-	tl.log("%s on lb1 exited", v.lb1)
-	moved, err := w.waitFor("the VIP on lb2", 20*time.Second, func() bool {
+	fatal(dirs["lb1"].cmd.Process.Signal(syscall.SIGTERM))
+	_, err = w.waitFor("the VIP on lb2", 20*time.Second, func() bool {
 		return w.get("lb2").hasVIP && !w.get("lb1").hasVIP
 	})
 	fatal(err)
+	moved := w.get("lb2").vipAt
 	fig.vipMoved = moved.Sub(s3)
+	fatal(dirs["lb1"].wait(15 * time.Second))
+	tl.log("%s on lb1 exited", v.lb1)
 	answers, err = client.waitOK(moved, 6, 30*time.Second)
 	fatal(err)
 	fig.failover = client.outage(s3, answers[len(answers)-1].end)
@@ -387,10 +390,11 @@ func runE2EScenario(t *testing.T, v e2eVariant, narrate bool) e2eFigures {
 	say("lb1 has the higher priority and preempts: after master_down_interval it sends adverts with priority 100 and lb2 steps down")
 	s4 := time.Now()
 	fatal(dirs["lb1"].start())
-	back, err := w.waitFor("the VIP back on lb1", 30*time.Second, func() bool {
+	_, err = w.waitFor("the VIP back on lb1", 30*time.Second, func() bool {
 		return w.get("lb1").hasVIP && !w.get("lb2").hasVIP
 	})
 	fatal(err)
+	back := w.get("lb1").vipAt
 	fig.vipBack = back.Sub(s4)
 	answers, err = client.waitOK(back, 6, 30*time.Second)
 	fatal(err)
@@ -404,8 +408,9 @@ func runE2EScenario(t *testing.T, v e2eVariant, narrate bool) e2eFigures {
 	say("HTTP_GET: connect_timeout 3, retry 3, delay_before_retry 3: rs1 leaves IPVS only after its retries fail")
 	s5 := time.Now()
 	rss["rs1"].stop()
-	gone, err := w.waitFor("rs1 out of lb1's IPVS", 60*time.Second, lbHas("lb1", []string{rsAddr["rs2"]}))
+	_, err = w.waitFor("rs1 out of lb1's IPVS", 60*time.Second, lbHas("lb1", []string{rsAddr["rs2"]}))
 	fatal(err)
+	gone := w.get("lb1").ipvsAt
 	fig.rsRemoved = gone.Sub(s5)
 	tl.log("rs1 left lb1's IPVS %.3f s after its server stopped", fig.rsRemoved.Seconds())
 	answers, err = client.waitOK(gone.Add(500*time.Millisecond), 6, 30*time.Second)
@@ -424,8 +429,9 @@ func runE2EScenario(t *testing.T, v e2eVariant, narrate bool) e2eFigures {
 	if slices.Contains(w.get("lb1").ipvs, rsAddr["rs1"]) {
 		t.Fatal("rs1 is in lb1's IPVS before any check has passed")
 	}
-	rejoined, err := w.waitFor("rs1 back in lb1's IPVS", 60*time.Second, lbHas("lb1", both))
+	_, err = w.waitFor("rs1 back in lb1's IPVS", 60*time.Second, lbHas("lb1", both))
 	fatal(err)
+	rejoined := w.get("lb1").ipvsAt
 	fig.rsRejoined = rejoined.Sub(s5b)
 	checked, ok := rss["rs1"].firstHitFrom(e2eLB1, s5b)
 	if !ok || checked.After(rejoined) {
