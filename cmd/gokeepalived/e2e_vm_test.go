@@ -263,9 +263,22 @@ func runE2EScenario(t *testing.T, v e2eVariant, narrate bool) e2eFigures {
 			t.Fatalf("%s: gokeepalived dr-realserver start: %v\n%s", name, err, out)
 		}
 		say("%s: gokeepalived dr-realserver start --vip %s:\n%s", name, e2eVIP, strings.TrimRight(string(out), "\n"))
+		dr := func(args ...string) (string, error) {
+			out, err := exec.Command("ip", append([]string{"netns", "exec", n.ns(name), "/usr/local/sbin/gokeepalived",
+				"dr-realserver", "--state", state}, args...)...).CombinedOutput()
+			return string(out), err
+		}
+		if out, err := dr("status"); err != nil {
+			t.Fatalf("%s: dr-realserver status after start: %v\n%s", name, err, out)
+		}
 		t.Cleanup(func() {
-			exec.Command("ip", "netns", "exec", n.ns(name), "/usr/local/sbin/gokeepalived",
-				"dr-realserver", "stop", "--vip", e2eVIP, "--state", state).Run()
+			// stop undoes start: status then says "not ready" (exit 3).
+			if out, err := dr("stop"); err != nil {
+				t.Errorf("%s: dr-realserver stop: %v\n%s", name, err, out)
+			}
+			if out, err := dr("status", "--vip", e2eVIP); err == nil || !strings.Contains(out, "not on lo") {
+				t.Errorf("%s: dr-realserver status after stop: %v\n%s", name, err, out)
+			}
 		})
 		rs := &e2eRealServer{name: name, ns: n.ns(name), tl: tl,
 			peers: map[string]string{e2eLB1: "lb1's checker", e2eLB2: "lb2's checker"}}
