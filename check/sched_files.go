@@ -41,7 +41,7 @@ func (s *Scheduler) readFilesAtStart(ctx context.Context) {
 			continue
 		}
 		for _, m := range t.members {
-			m.curWeight = int64(o.Weight) - m.rs.iweight
+			m.curWeight = t.contribution(o)
 			m.rs.effWeight += m.curWeight
 		}
 	}

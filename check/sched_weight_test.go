@@ -1,0 +1,147 @@
+package check
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/parser"
+)
+
+// These tests run the real MISC_CHECK and FILE_CHECK probes (NewProbe)
+// under the scheduler, so that the weights the probes report are read the
+// way the probes mean them.
+
+// sameRS puts real server 10.0.1.1:80 behind one virtual server per
+// weight, each with the same checker block.
+func sameRS(head, check string, weights ...int) string {
+	var b strings.Builder
+	b.WriteString(head)
+	for i, w := range weights {
+		fmt.Fprintf(&b, "virtual_server 10.0.0.%d 80 {\ndelay_loop 1\nprotocol TCP\nlb_algo rr\nlb_kind NAT\n"+
+			"real_server 10.0.1.1 80 {\nweight %d\n%s\n}\n}\n", i+1, w, check)
+	}
+	return b.String()
+}
+
+// statusRunner is a ScriptRunner whose script exits with status(now).
+type statusRunner struct {
+	sm     *sim
+	status func(now time.Duration) int
+	runs   atomic.Int32
+}
+
+func (r *statusRunner) Run(context.Context, *parser.Script, time.Duration) ScriptResult {
+	r.runs.Add(1)
+	return ScriptResult{Status: r.status(r.sm.elapsed())}
+}
+
+func realProbes(env func(sm *sim) ProbeEnv) func(*sim) ProbeFactory {
+	return func(sm *sim) ProbeFactory {
+		return func(vs *parser.VirtualServer, rs *parser.RealServer, c *parser.Checker) (Probe, error) {
+			return NewProbe(c, vs, rs, env(sm))
+		}
+	}
+}
+
+func wantWeights(t *testing.T, sm *sim, at string, want ...int) {
+	t.Helper()
+	for i, w := range want {
+		h := sm.rs(i, 0)
+		if !h.Alive || h.Weight != w {
+			t.Errorf("%s: VS %d: alive %v weight %d, want alive with weight %d", at, i+1, h.Alive, h.Weight, w)
+		}
+	}
+}
+
+// TestMiscDynamicWeightShared: misc_dynamic exit 0 keeps each server's
+// configured weight and exit N sets it to N-2, whatever the configured
+// one (check_misc.c). The same script behind servers of different
+// weights ends with the right weight on each; servers of the same weight
+// still share one run.
+func TestMiscDynamicWeightShared(t *testing.T) {
+	runner := &statusRunner{status: func(now time.Duration) int {
+		if now >= sec(5) && now < sec(10) {
+			return 7
+		}
+		return 0
+	}}
+	conf := sameRS("", "MISC_CHECK {\nwarmup 0\nmisc_path /usr/bin/true\nmisc_dynamic\n}", 3, 10, 3)
+	sm := newSimWith(t, conf, Options{}, realProbes(func(sm *sim) ProbeEnv {
+		runner.sm = sm
+		return ProbeEnv{Scripts: runner}
+	}))
+	if st := sm.s.Stats(); st.Tasks != 2 || st.Checkers != 3 {
+		t.Errorf("tasks %d checkers %d, want 2 (one per configured weight) and 3", st.Tasks, st.Checkers)
+	}
+	sm.start().runFor(sec(4.5))
+	wantWeights(t, sm, "exit 0", 3, 10, 3)
+	sm.runFor(sec(5))
+	wantWeights(t, sm, "exit 7", 5, 5, 5)
+	wantLines(t, sm.logsAt(5), []string{
+		"Changing weight from 3 to 5 for active service [10.0.1.1]:tcp:80 of VS [10.0.0.1]:tcp:80",
+		"Changing weight from 3 to 5 for active service [10.0.1.1]:tcp:80 of VS [10.0.0.3]:tcp:80",
+		"Changing weight from 10 to 5 for active service [10.0.1.1]:tcp:80 of VS [10.0.0.2]:tcp:80",
+	})
+	sm.runFor(sec(5))
+	wantWeights(t, sm, "exit 0 again", 3, 10, 3)
+	// Two runs a second (one per distinct weight), from 1 s to 14 s.
+	if n := runner.runs.Load(); n != 28 {
+		t.Errorf("%d script runs, want 28", n)
+	}
+}
+
+// TestFileCheckWeightShared: a FILE_CHECK adds value × weight to every
+// server tracking the file, whatever their configured weights, also when
+// one probe serves them all; FAULT takes them down and drops the
+// contribution, leaving FAULT restores it without a weight change line
+// (track_file.c).
+func TestFileCheckWeightShared(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "f")
+	write := func(v string) {
+		t.Helper()
+		if err := os.WriteFile(file, []byte(v), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("4\n")
+	head := fmt.Sprintf("track_file f {\nfile %s\n}\n", file)
+	conf := sameRS(head, "FILE_CHECK {\ntrack_file f\nweight 2\n}", 3, 10)
+	sm := newSimWith(t, conf, Options{}, realProbes(func(sm *sim) ProbeEnv {
+		return ProbeEnv{TrackFiles: sm.cfg.TrackFiles}
+	}))
+	if st := sm.s.Stats(); st.Tasks != 1 || st.Checkers != 2 {
+		t.Errorf("tasks %d checkers %d, want 1 and 2", st.Tasks, st.Checkers)
+	}
+	sm.start()
+	wantWeights(t, sm, "read at start", 11, 18)
+	sm.runFor(sec(2.5))
+	write("1")
+	sm.runFor(sec(1))
+	wantWeights(t, sm, "value 1", 5, 12)
+	wantLines(t, sm.logsAt(3), []string{
+		"Changing weight from 11 to 5 for active service [10.0.1.1]:tcp:80 of VS [10.0.0.1]:tcp:80",
+		"Changing weight from 18 to 12 for active service [10.0.1.1]:tcp:80 of VS [10.0.0.2]:tcp:80",
+	})
+	write("-2000000000")
+	sm.runFor(sec(1))
+	for vs := range 2 {
+		if sm.rs(vs, 0).Alive {
+			t.Errorf("VS %d: alive in FAULT", vs+1)
+		}
+	}
+	write("-1")
+	sm.runFor(sec(1))
+	wantWeights(t, sm, "value -1", 1, 8)
+	wantLines(t, sm.logsAt(5), []string{
+		"Adding service [10.0.1.1]:tcp:80 to VS [10.0.0.1]:tcp:80",
+		"Gained quorum 1+0=1 <= 1 for VS [10.0.0.1]:tcp:80",
+		"Adding service [10.0.1.1]:tcp:80 to VS [10.0.0.2]:tcp:80",
+		"Gained quorum 1+0=1 <= 8 for VS [10.0.0.2]:tcp:80",
+	})
+}
