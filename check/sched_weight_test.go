@@ -145,3 +145,31 @@ func TestFileCheckWeightShared(t *testing.T) {
 		"Gained quorum 1+0=1 <= 8 for VS [10.0.0.2]:tcp:80",
 	})
 }
+
+// TestFileCheckReloadMovesFile: a reload that points the track_file at
+// another file makes a new probe that reads it; the checker keeps its
+// state.
+func TestFileCheckReloadMovesFile(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	for p, v := range map[string]string{a: "1", b: "3"} {
+		if err := os.WriteFile(p, []byte(v), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := "FILE_CHECK {\ntrack_file f\nweight 1\n}"
+	sm := newSimWith(t, sameRS(fmt.Sprintf("track_file f {\nfile %s\n}\n", a), check, 10), Options{},
+		realProbes(func(sm *sim) ProbeEnv { return ProbeEnv{TrackFiles: sm.cfg.TrackFiles} }))
+	sm.start().runFor(sec(2.5))
+	wantWeights(t, sm, "file a", 11)
+	sm.cfg = loadConfig(t, sameRS(fmt.Sprintf("track_file f {\nfile %s\n}\n", b), check, 10))
+	if err := sm.s.reload(sm.cfg, sm.now); err != nil {
+		t.Fatal(err)
+	}
+	wantWeights(t, sm, "file b after the reload", 13)
+	sm.runFor(sec(2))
+	wantWeights(t, sm, "file b later", 13)
+	if got := append(sm.lines("Adding service"), sm.lines("Removing service")...); len(got) != 0 {
+		t.Errorf("the server changed state: %v", got)
+	}
+}
