@@ -2,7 +2,9 @@ package check
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -222,7 +224,13 @@ func (s *Scheduler) makeTasks(m *model, pend []*pending, old map[string][]oldPro
 			if err != nil {
 				// keepalived drops a checker it cannot run at config time;
 				// the real server then behaves as if the block was absent.
-				s.log.Error("cannot create checker - ignoring", slog.String("type", p.m.cfg.Type),
+				// A disabled MISC_CHECK script was already reported, in
+				// keepalived's words, when the configuration was read.
+				level := slog.LevelError
+				if errors.Is(err, ErrDisabled) {
+					level = slog.LevelDebug
+				}
+				s.log.Log(context.Background(), level, "cannot create checker - ignoring", slog.String("type", p.m.cfg.Type),
 					slog.String("rs", p.m.rs.name), slog.String("vs", p.m.rs.vs.name), slog.Any("error", err))
 				s.dropMember(p.m, p.st)
 				continue

@@ -75,9 +75,11 @@ func (s *Scheduler) transition(t *task, up bool, line func(m *member) string, bo
 // ended at now, and returns when the task runs next.
 func (s *Scheduler) finish(t *task, o Outcome, started, now time.Time) time.Time {
 	if !o.OK && errors.Is(o.Err, ErrLocal) {
-		// keepalived does not count failures on its own side; it logs them
-		// and tries again after delay_loop.
-		s.logf("%s", t.attemptLine(o.Err, t.members[0], reasonOf(o.Err)))
+		// keepalived does not count failures on its own side; each
+		// checker logs them and tries again after delay_loop.
+		for _, m := range t.members {
+			s.logf("%s", t.attemptLine(o.Err, m, reasonOf(o.Err)))
+		}
 		return now.Add(t.delayLoop())
 	}
 	logAll := s.logAllFailures || t.cfg.LogAllFailures

@@ -23,8 +23,9 @@ var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 // logLine is one captured log message at virtual time at (seconds since
 // the start).
 type logLine struct {
-	at  time.Duration
-	msg string
+	at    time.Duration
+	msg   string
+	level slog.Level
 }
 
 // capture is a slog handler that records messages with the simulation's
@@ -43,7 +44,7 @@ func (c *capture) Handle(_ context.Context, r slog.Record) error {
 	if c.now != nil {
 		at = c.now()
 	}
-	c.lines = append(c.lines, logLine{at, r.Message})
+	c.lines = append(c.lines, logLine{at, r.Message, r.Level})
 	return nil
 }
 func (c *capture) WithAttrs([]slog.Attr) slog.Handler { return c }

@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -171,5 +172,60 @@ func TestFileCheckReloadMovesFile(t *testing.T) {
 	wantWeights(t, sm, "file b later", 13)
 	if got := append(sm.lines("Adding service"), sm.lines("Removing service")...); len(got) != 0 {
 		t.Errorf("the server changed state: %v", got)
+	}
+}
+
+// errRunner is a ScriptRunner that cannot start its script.
+type errRunner struct{}
+
+func (errRunner) Run(context.Context, *parser.Script, time.Duration) ScriptResult {
+	return ScriptResult{Err: os.ErrPermission}
+}
+
+// TestMiscLocalErrorShared: a script that cannot be started is a local
+// error: each server sharing the check logs it under its own name, and it
+// does not count against them.
+func TestMiscLocalErrorShared(t *testing.T) {
+	conf := sameRS("", "MISC_CHECK {\nwarmup 0\nmisc_path /usr/bin/true\n}", 3, 10)
+	sm := newSimWith(t, conf, Options{}, realProbes(func(*sim) ProbeEnv { return ProbeEnv{Scripts: errRunner{}} }))
+	if st := sm.s.Stats(); st.Tasks != 1 {
+		t.Fatalf("tasks %d, want 1", st.Tasks)
+	}
+	sm.start().runFor(sec(2.5))
+	wantLines(t, sm.logsAt(1), []string{
+		"Misc check for [[10.0.1.1]:tcp:80 VS [10.0.0.1]:tcp:80] by [/usr/bin/true] failed (permission denied).",
+		"Misc check for [[10.0.1.1]:tcp:80 VS [10.0.0.2]:tcp:80] by [/usr/bin/true] failed (permission denied).",
+	})
+	wantWeights(t, sm, "after local errors", 3, 10)
+}
+
+// TestUncreatableCheckers: a checker NewProbe refuses is dropped and its
+// server behaves as if the block was absent. BFD_CHECK, which gokeepalived
+// does not run, is reported; a disabled MISC_CHECK script is not, since
+// reading the configuration already logged keepalived's line for it.
+func TestUncreatableCheckers(t *testing.T) {
+	for _, tc := range []struct {
+		name, head, check string
+		reported          bool
+	}{
+		{"BFD_CHECK", "bfd_instance b {\nneighbor_ip 10.0.1.1\n}\n", "BFD_CHECK {\nname b\n}", true},
+		{"disabled MISC_CHECK", "", "MISC_CHECK {\nmisc_path /nonexistent/script\n}", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conf := sameRS(tc.head, tc.check, 3)
+			sm := newSimWith(t, conf, Options{}, realProbes(func(*sim) ProbeEnv { return ProbeEnv{} }))
+			if st := sm.s.Stats(); st.Tasks != 0 || st.Checkers != 0 {
+				t.Errorf("tasks %d checkers %d, want none", st.Tasks, st.Checkers)
+			}
+			sm.start().runFor(sec(3))
+			wantWeights(t, sm, "without its checker", 3)
+			lines := sm.lines("cannot create checker - ignoring")
+			if len(lines) != 1 {
+				t.Fatalf("lines %v, want one", lines)
+			}
+			if got := lines[0].level >= slog.LevelInfo; got != tc.reported {
+				t.Errorf("reported at level %v, want reported %v", lines[0].level, tc.reported)
+			}
+		})
 	}
 }
