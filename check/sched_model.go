@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 
 	"github.com/gokeepalived/gokeepalived/parser"
 )
@@ -44,8 +45,11 @@ type pending struct {
 // nothing.
 //
 // The sharing key also holds what the probe takes from outside the block:
-// a FILE_CHECK's tracked file path (from its track_file block), and, for a
-// MISC_CHECK with misc_dynamic, the real server's configured weight. That
+// a FILE_CHECK's tracked file path (from its track_file block), the
+// virtual server's delay_loop (a MISC_CHECK's default timeout), the real
+// server an SMTP_CHECK's messages name, the global SSL block of SSL_GET,
+// and, for a MISC_CHECK with misc_dynamic, the real server's configured
+// weight. That
 // checker sets the weight to exit status - 2 whatever the configured one,
 // while exit 0 keeps the configured one; the probe reports both as a weight
 // of its own server (Outcome.Weight), so only servers of the same
@@ -64,6 +68,13 @@ func checkerKeys(cfg *parser.Config, vs *parser.VirtualServer, rs *parser.RealSe
 		DynWeight *uint32 `json:",omitempty"`
 		// TrackPath is the file a FILE_CHECK reads.
 		TrackPath string `json:",omitempty"`
+		// VSDelayLoop is the virtual server's delay_loop, a MISC_CHECK's
+		// timeout when misc_timeout is not set.
+		VSDelayLoop parser.Micros `json:",omitempty"`
+		// RS is the real server an SMTP_CHECK names in its messages.
+		RS string `json:",omitempty"`
+		// SSL is the global SSL block an SSL_GET client uses.
+		SSL *parser.SSLContext `json:",omitempty"`
 	}
 	k := keyed{C: c, RSFamily: rs.Addr.Is4()}
 	if vs.HASuspend {
@@ -75,6 +86,15 @@ func checkerKeys(cfg *parser.Config, vs *parser.VirtualServer, rs *parser.RealSe
 	if c.Type == "MISC_CHECK" && c.Misc != nil && c.Misc.Dynamic {
 		w := rs.Weight
 		k.DynWeight = &w
+	}
+	if c.Type == "MISC_CHECK" && c.Misc != nil && c.Misc.Timeout == 0 {
+		k.VSDelayLoop = vs.DelayLoop
+	}
+	if c.Type == "SMTP_CHECK" {
+		k.RS = netip.AddrPortFrom(rs.Addr, rs.Port).String()
+	}
+	if c.Type == "SSL_GET" {
+		k.SSL = cfg.SSL
 	}
 	if c.Type == "FILE_CHECK" && c.File != nil {
 		for _, tf := range cfg.TrackFiles {
@@ -93,7 +113,7 @@ func checkerKeys(cfg *parser.Config, vs *parser.VirtualServer, rs *parser.RealSe
 	k.C = &untimed
 	// A reload keeps a checker's state whatever the server's weight and
 	// the tracked file's path (keepalived compares the block only).
-	k.DynWeight, k.TrackPath = nil, ""
+	k.DynWeight, k.TrackPath, k.VSDelayLoop, k.RS, k.SSL = nil, "", 0, "", nil
 	m, err := json.Marshal(k)
 	if err != nil {
 		return "", "", fmt.Errorf("check: key of %s: %w", c.Type, err)

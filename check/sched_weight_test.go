@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -227,5 +228,98 @@ func TestUncreatableCheckers(t *testing.T) {
 				t.Errorf("reported at level %v, want reported %v", lines[0].level, tc.reported)
 			}
 		})
+	}
+}
+
+// timeoutRunner records the timeouts its scripts run with.
+type timeoutRunner struct {
+	mu       sync.Mutex
+	timeouts map[time.Duration]int
+}
+
+func (r *timeoutRunner) Run(_ context.Context, _ *parser.Script, timeout time.Duration) ScriptResult {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.timeouts[timeout]++
+	return ScriptResult{}
+}
+
+// TestSharingKeyOutsideTheBlock: what a probe takes from outside its
+// checker block keeps identical blocks apart: a MISC_CHECK without
+// misc_timeout times out after its virtual server's delay_loop (the parser
+// already writes it into the block; the key holds it for a block without
+// it), and an SMTP_CHECK names its real server in its messages.
+func TestSharingKeyOutsideTheBlock(t *testing.T) {
+	t.Run("MISC_CHECK timeout", func(t *testing.T) {
+		r := &timeoutRunner{timeouts: map[time.Duration]int{}}
+		check := "MISC_CHECK {\nwarmup 0\ndelay_loop 1\nmisc_path /usr/bin/true\n}"
+		conf := replaceNth(sameRS("", check, 1, 1), "delay_loop 1\nprotocol", "delay_loop 4\nprotocol", 2)
+		sm := newSimWith(t, conf, Options{}, realProbes(func(*sim) ProbeEnv { return ProbeEnv{Scripts: r} }))
+		if st := sm.s.Stats(); st.Tasks != 2 {
+			t.Errorf("tasks %d, want 2", st.Tasks)
+		}
+		sm.start().runFor(sec(1.5))
+		if r.timeouts[sec(1)] != 1 || r.timeouts[sec(4)] != 1 {
+			t.Errorf("timeouts %v, want one run with 1s and one with 4s", r.timeouts)
+		}
+	})
+	t.Run("SMTP_CHECK real server", func(t *testing.T) {
+		conf := `virtual_server 10.0.0.1 25 {
+delay_loop 6
+protocol TCP
+real_server 10.0.1.1 25 {
+SMTP_CHECK {
+connect_ip 10.0.2.1
+}
+}
+real_server 10.0.1.2 25 {
+SMTP_CHECK {
+connect_ip 10.0.2.1
+}
+}
+}
+`
+		sm := newSim(t, conf, Options{})
+		if st := sm.s.Stats(); st.Tasks != 2 {
+			t.Errorf("tasks %d, want 2", st.Tasks)
+		}
+	})
+}
+
+// TestReloadNewSSLBlock: SSL_GET probes are made again when a reload
+// changes the global SSL block; other probes are kept.
+func TestReloadNewSSLBlock(t *testing.T) {
+	conf := func(ssl string) string {
+		return ssl + `virtual_server 10.0.0.1 443 {
+delay_loop 6
+protocol TCP
+real_server 10.0.1.1 443 {
+SSL_GET {
+url {
+path /
+}
+}
+TCP_CHECK {
+}
+}
+}
+`
+	}
+	made := map[string]int{}
+	sm := newSimWith(t, conf(""), Options{}, func(sm *sim) ProbeFactory {
+		return func(vs *parser.VirtualServer, rs *parser.RealServer, c *parser.Checker) (Probe, error) {
+			made[c.Type]++
+			return &simProbe{sim: sm, target: targetOf(c)}, nil
+		}
+	})
+	sm.start().runFor(sec(2))
+	if err := sm.s.reload(loadConfig(t, conf("")), sm.now); err != nil {
+		t.Fatal(err)
+	}
+	if err := sm.s.reload(loadConfig(t, conf("SSL {\npassword secret\n}\n")), sm.now); err != nil {
+		t.Fatal(err)
+	}
+	if made["SSL_GET"] != 2 || made["TCP_CHECK"] != 1 {
+		t.Errorf("probes made %v, want SSL_GET twice and TCP_CHECK once", made)
 	}
 }
