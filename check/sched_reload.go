@@ -188,6 +188,12 @@ func (s *Scheduler) migrate(oldRS, nr *rsState, byMember map[*member]*pending) {
 			}
 			p.st.urlIt, p.st.failedURL = ost.urlIt, ost.failedURL
 			nm.curWeight = om.curWeight
+			if nm.cfg.Misc != nil && nm.cfg.Misc.Dynamic && om.curWeight != 0 {
+				// misc_dynamic set the weight to exit status - 2: it stays
+				// that whatever the new configured weight
+				// (migrate_misc_check).
+				nm.curWeight = om.curWeight + oldRS.iweight - nr.iweight
+			}
 			break
 		}
 	}

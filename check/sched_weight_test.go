@@ -323,3 +323,27 @@ TCP_CHECK {
 		t.Errorf("probes made %v, want SSL_GET twice and TCP_CHECK once", made)
 	}
 }
+
+// TestMiscDynamicReloadNewWeight: a reload that changes the configured
+// weight of a server whose misc_dynamic script set its weight keeps the
+// weight the script set, without a change on the next run.
+func TestMiscDynamicReloadNewWeight(t *testing.T) {
+	runner := &statusRunner{status: func(time.Duration) int { return 7 }}
+	check := "MISC_CHECK {\nwarmup 0\nmisc_path /usr/bin/true\nmisc_dynamic\n}"
+	sm := newSimWith(t, sameRS("", check, 3), Options{}, realProbes(func(sm *sim) ProbeEnv {
+		runner.sm = sm
+		return ProbeEnv{Scripts: runner}
+	}))
+	sm.start().runFor(sec(1.5))
+	wantWeights(t, sm, "exit 7", 5)
+	sm.log.lines = nil
+	if err := sm.s.reload(loadConfig(t, sameRS("", check, 4)), sm.now); err != nil {
+		t.Fatal(err)
+	}
+	wantWeights(t, sm, "after the reload", 5)
+	sm.runFor(sec(3))
+	wantWeights(t, sm, "after the next runs", 5)
+	if got := sm.lines("Changing weight"); len(got) != 0 {
+		t.Errorf("weight changes: %v", got)
+	}
+}
