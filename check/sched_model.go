@@ -15,6 +15,10 @@ import (
 // ProbeFactory makes the probe for one checker block of one real server.
 // The scheduler calls it once per distinct check: when several blocks are
 // identical (see Options.NoDedupe) only the first one's arguments are passed.
+// The weights the probe reports (Outcome.Weight, see NewProbe) are taken as
+// that server's configured weight plus the checker's contribution. The
+// probes must see the configuration being built or reloaded: a FILE_CHECK
+// finds its track_file and an SSL_GET the SSL block in the ProbeEnv.
 type ProbeFactory func(vs *parser.VirtualServer, rs *parser.RealServer, c *parser.Checker) (Probe, error)
 
 // model is the scheduler's view of one configuration.
