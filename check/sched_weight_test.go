@@ -347,3 +347,32 @@ func TestMiscDynamicReloadNewWeight(t *testing.T) {
 		t.Errorf("weight changes: %v", got)
 	}
 }
+
+// TestFileCheckReloadNewWeight: a FILE_CHECK probe kept across a reload
+// that changes its server's configured weight still adds value × weight.
+func TestFileCheckReloadNewWeight(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(file, []byte("4"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	head := fmt.Sprintf("track_file f {\nfile %s\n}\n", file)
+	check := "FILE_CHECK {\ntrack_file f\nweight 2\n}"
+	made := 0
+	sm := newSimWith(t, sameRS(head, check, 3), Options{}, func(sm *sim) ProbeFactory {
+		return func(vs *parser.VirtualServer, rs *parser.RealServer, c *parser.Checker) (Probe, error) {
+			made++
+			return NewProbe(c, vs, rs, ProbeEnv{TrackFiles: sm.cfg.TrackFiles})
+		}
+	})
+	sm.start().runFor(sec(1.5))
+	wantWeights(t, sm, "weight 3", 11)
+	sm.cfg = loadConfig(t, sameRS(head, check, 10))
+	if err := sm.s.reload(sm.cfg, sm.now); err != nil {
+		t.Fatal(err)
+	}
+	sm.runFor(sec(2))
+	wantWeights(t, sm, "weight 10", 18)
+	if made != 1 {
+		t.Errorf("%d probes made, want the first one kept", made)
+	}
+}
