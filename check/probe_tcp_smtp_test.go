@@ -37,15 +37,29 @@ func TestTCPCheck(t *testing.T) {
 		wantOK(t, p.Check(ctx))
 	})
 	t.Run("bindto and bind_port", func(t *testing.T) {
-		src := closedPort(t, "tcp")
-		var from string
-		srv := startTCPServer(t, "tcp4", "127.0.0.1:0", func(c net.Conn, s *tcpServer) { from = c.RemoteAddr().String() })
+		// A port free on the source address itself: one free on
+		// 127.0.0.1 may still be held on 127.0.0.2 by an earlier
+		// connection in TIME_WAIT (with -count).
+		ln, err := net.Listen("tcp4", "127.0.0.2:0")
+		if err != nil {
+			t.Skipf("no 127.0.0.2: %v", err)
+		}
+		src := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		froms := make(chan string, 1)
+		srv := startTCPServer(t, "tcp4", "127.0.0.1:0", func(c net.Conn, s *tcpServer) { froms <- c.RemoteAddr().String() })
 		p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", srv.port(), fmt.Sprintf("TCP_CHECK {\nbindto 127.0.0.2\nbind_port %d\nconnect_timeout 1\n}", src))
 		wantOK(t, p.Check(ctx))
-		srv.ln.Close()
-		srv.wg.Wait()
-		if want := fmt.Sprintf("127.0.0.2:%d", src); from != want {
-			t.Errorf("connection came from %s, want %s", from, want)
+		// The probe only connects: the kernel completes the handshake
+		// before the server accepts, so wait for the accept rather than
+		// closing the listener under it.
+		select {
+		case from := <-froms:
+			if want := fmt.Sprintf("127.0.0.2:%d", src); from != want {
+				t.Errorf("connection came from %s, want %s", from, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Error("the server never accepted the probe's connection")
 		}
 	})
 	t.Run("bind_if and fwmark", func(t *testing.T) {

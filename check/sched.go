@@ -43,7 +43,10 @@ type Options struct {
 	// host, for virtual servers with ha_suspend; nil means present once.
 	AddressCount func(netip.Addr) int
 	// WatchFiles reports changes of FILE_CHECK's tracked files (the daemon
-	// passes WatchTrackFiles). Nil means reading each file every second.
+	// passes WatchTrackFiles). It is called once per file, so that a file
+	// that cannot be watched (its directory is missing) does not stop the
+	// others, as in keepalived; such a file is logged and read every
+	// second instead. Nil means reading each file every second.
 	WatchFiles func(ctx context.Context, paths []string, changed func(path string)) error
 }
 
@@ -61,6 +64,9 @@ type Scheduler struct {
 	addressCount func(netip.Addr) int
 	// watchFiles is Options.WatchFiles.
 	watchFiles func(ctx context.Context, paths []string, changed func(path string)) error
+	// unwatched are the tracked files that could not be watched: they are
+	// read every pollInterval instead. It belongs to the loop.
+	unwatched map[string]bool
 
 	// mu guards the model and the statistics; the loop holds it while it
 	// changes state, Health and Stats take it to read.
@@ -260,8 +266,8 @@ func (s *Scheduler) initVS(v *vsState) {
 // armAll schedules every task's first run after a start or a reload.
 func (s *Scheduler) armAll(now time.Time) {
 	for _, t := range s.m.tasks {
-		if _, ok := t.fileTask(); ok {
-			if s.watchFiles == nil {
+		if isFile, watched := s.fileWatched(t); isFile {
+			if !watched {
 				s.push(t, now.Add(pollInterval))
 			}
 			continue // read already; inotify says when to read again
@@ -315,7 +321,7 @@ func (s *Scheduler) begin(t *task, now time.Time) {
 func (s *Scheduler) done(t *task, o Outcome, now time.Time) {
 	t.running = false
 	next := s.finish(t, o, t.started, now)
-	if _, ok := t.fileTask(); ok && s.watchFiles != nil {
+	if _, watched := s.fileWatched(t); watched {
 		if t.again {
 			t.again = false
 			s.push(t, now)
@@ -366,8 +372,8 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	defer close(s.stopped)
 	runCtx, cancelAll := context.WithCancel(ctx)
 	defer cancelAll()
-	fileEvents := make(chan string, 16)
-	watch := s.startWatch(runCtx, fileEvents)
+	fileEvents, watchFailed := make(chan string, 16), make(chan string)
+	watch := s.startWatch(runCtx, fileEvents, watchFailed)
 	timer := s.clock.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
@@ -400,13 +406,16 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			s.mu.Unlock()
 		case p := <-fileEvents:
 			s.fileChanged(p, s.clock.Now())
+		case p := <-watchFailed:
+			s.unwatched[p] = true
+			s.fileChanged(p, s.clock.Now())
 		case req := <-s.reloads:
 			s.mu.Lock()
 			err := s.reload(req.cfg, s.clock.Now())
 			s.mu.Unlock()
 			if err == nil {
 				watch.stop()
-				watch = s.startWatch(runCtx, fileEvents)
+				watch = s.startWatch(runCtx, fileEvents, watchFailed)
 			}
 			s.signal()
 			req.done <- err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -41,7 +42,7 @@ func (s *Scheduler) readFilesAtStart(ctx context.Context) {
 			continue
 		}
 		for _, m := range t.members {
-			m.curWeight = int64(o.Weight) - m.rs.iweight
+			m.curWeight = t.contribution(o)
 			m.rs.effWeight += m.curWeight
 		}
 	}
@@ -68,32 +69,51 @@ func (s *Scheduler) filePaths() []string {
 	return paths
 }
 
-// fileWatch runs Options.WatchFiles for the current tracked files and
+// fileWatched tells whether t follows a tracked file and whether that
+// file is watched (else it is read every pollInterval).
+func (s *Scheduler) fileWatched(t *task) (isFile, watched bool) {
+	p, ok := t.fileTask()
+	if !ok {
+		return false, false
+	}
+	return true, s.watchFiles != nil && !s.unwatched[p]
+}
+
+// fileWatch runs Options.WatchFiles for each current tracked file and
 // forwards changes to the loop.
 type fileWatch struct {
 	cancel context.CancelFunc
-	done   chan struct{}
+	wg     sync.WaitGroup
 }
 
-func (s *Scheduler) startWatch(ctx context.Context, events chan<- string) *fileWatch {
+// startWatch watches each tracked file on its own. A file whose watch
+// fails is sent to failed, and the loop reads it every pollInterval.
+func (s *Scheduler) startWatch(ctx context.Context, events, failed chan<- string) *fileWatch {
 	paths := s.filePaths()
+	s.unwatched = map[string]bool{}
 	if s.watchFiles == nil || len(paths) == 0 {
 		return nil
 	}
 	wctx, cancel := context.WithCancel(ctx)
-	w := &fileWatch{cancel: cancel, done: make(chan struct{})}
-	go func() {
-		defer close(w.done)
-		err := s.watchFiles(wctx, paths, func(p string) {
+	w := &fileWatch{cancel: cancel}
+	for _, p := range paths {
+		w.wg.Go(func() {
+			err := s.watchFiles(wctx, []string{p}, func(p string) {
+				select {
+				case events <- p:
+				case <-wctx.Done():
+				}
+			})
+			if err == nil || wctx.Err() != nil {
+				return
+			}
+			s.log.Error("cannot watch tracked file - reading it every second", slog.String("file", p), slog.Any("error", err))
 			select {
-			case events <- p:
+			case failed <- p:
 			case <-wctx.Done():
 			}
 		})
-		if err != nil && wctx.Err() == nil {
-			s.log.Error("cannot watch tracked files", slog.Any("error", err))
-		}
-	}()
+	}
 	return w
 }
 
@@ -102,7 +122,7 @@ func (w *fileWatch) stop() {
 		return
 	}
 	w.cancel()
-	<-w.done
+	w.wg.Wait()
 }
 
 // fileChanged queues every task following path to run now.

@@ -2,9 +2,12 @@ package check
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 
 	"github.com/gokeepalived/gokeepalived/parser"
 )
@@ -12,6 +15,10 @@ import (
 // ProbeFactory makes the probe for one checker block of one real server.
 // The scheduler calls it once per distinct check: when several blocks are
 // identical (see Options.NoDedupe) only the first one's arguments are passed.
+// The weights the probe reports (Outcome.Weight, see NewProbe) are taken as
+// that server's configured weight plus the checker's contribution. The
+// probes must see the configuration being built or reloaded: a FILE_CHECK
+// finds its track_file and an SSL_GET the SSL block in the ProbeEnv.
 type ProbeFactory func(vs *parser.VirtualServer, rs *parser.RealServer, c *parser.Checker) (Probe, error)
 
 // model is the scheduler's view of one configuration.
@@ -40,7 +47,19 @@ type pending struct {
 // while the checker keeps its state, as keepalived's compare functions
 // ignore them). Positions are left out: moving a block in the file changes
 // nothing.
-func checkerKeys(vs *parser.VirtualServer, rs *parser.RealServer, c *parser.Checker) (full, mig string, err error) {
+//
+// The sharing key also holds what the probe takes from outside the block:
+// a FILE_CHECK's tracked file path (from its track_file block), the
+// virtual server's delay_loop (a MISC_CHECK's default timeout), the real
+// server an SMTP_CHECK's messages name, the global SSL block of SSL_GET,
+// and, for a MISC_CHECK with misc_dynamic, the real server's configured
+// weight. That
+// checker sets the weight to exit status - 2 whatever the configured one,
+// while exit 0 keeps the configured one; the probe reports both as a weight
+// of its own server (Outcome.Weight), so only servers of the same
+// configured weight can share its result. FILE_CHECK adds the same amount
+// to every server and shares across weights (see applyDynamicWeight).
+func checkerKeys(cfg *parser.Config, vs *parser.VirtualServer, rs *parser.RealServer, c *parser.Checker) (full, mig string, err error) {
 	type keyed struct {
 		C        *parser.Checker
 		RSVHost  string `json:",omitempty"`
@@ -49,6 +68,17 @@ func checkerKeys(vs *parser.VirtualServer, rs *parser.RealServer, c *parser.Chec
 		// Suspend names the ha_suspend virtual server, whose checkers
 		// start and stop with it.
 		Suspend string `json:",omitempty"`
+		// DynWeight is the configured weight of a misc_dynamic server.
+		DynWeight *uint32 `json:",omitempty"`
+		// TrackPath is the file a FILE_CHECK reads.
+		TrackPath string `json:",omitempty"`
+		// VSDelayLoop is the virtual server's delay_loop, a MISC_CHECK's
+		// timeout when misc_timeout is not set.
+		VSDelayLoop parser.Micros `json:",omitempty"`
+		// RS is the real server an SMTP_CHECK names in its messages.
+		RS string `json:",omitempty"`
+		// SSL is the global SSL block an SSL_GET client uses.
+		SSL *parser.SSLContext `json:",omitempty"`
 	}
 	k := keyed{C: c, RSFamily: rs.Addr.Is4()}
 	if vs.HASuspend {
@@ -56,6 +86,26 @@ func checkerKeys(vs *parser.VirtualServer, rs *parser.RealServer, c *parser.Chec
 	}
 	if c.Type == "HTTP_GET" || c.Type == "SSL_GET" {
 		k.RSVHost, k.VSVHost = rs.EffectiveVirtualHost(), vs.VirtualHost
+	}
+	if c.Type == "MISC_CHECK" && c.Misc != nil && c.Misc.Dynamic {
+		w := rs.Weight
+		k.DynWeight = &w
+	}
+	if c.Type == "MISC_CHECK" && c.Misc != nil && c.Misc.Timeout == 0 {
+		k.VSDelayLoop = vs.DelayLoop
+	}
+	if c.Type == "SMTP_CHECK" {
+		k.RS = netip.AddrPortFrom(rs.Addr, rs.Port).String()
+	}
+	if c.Type == "SSL_GET" {
+		k.SSL = cfg.SSL
+	}
+	if c.Type == "FILE_CHECK" && c.File != nil {
+		for _, tf := range cfg.TrackFiles {
+			if tf.Name == c.File.TrackFile {
+				k.TrackPath = tf.File
+			}
+		}
 	}
 	f, err := json.Marshal(k)
 	if err != nil {
@@ -65,6 +115,9 @@ func checkerKeys(vs *parser.VirtualServer, rs *parser.RealServer, c *parser.Chec
 	untimed.Retry, untimed.DelayBeforeRetry, untimed.Warmup, untimed.DelayLoop = 0, 0, 0, 0
 	untimed.Alpha, untimed.LogAllFailures = false, false
 	k.C = &untimed
+	// A reload keeps a checker's state whatever the server's weight and
+	// the tracked file's path (keepalived compares the block only).
+	k.DynWeight, k.TrackPath, k.VSDelayLoop, k.RS, k.SSL = nil, "", 0, "", nil
 	m, err := json.Marshal(k)
 	if err != nil {
 		return "", "", fmt.Errorf("check: key of %s: %w", c.Type, err)
@@ -137,7 +190,7 @@ func buildModel(cfg *parser.Config, coldStart bool) (*model, []*pending, error) 
 			v.rss = append(v.rss, r)
 			m.rsIdx[rs] = r
 			for _, c := range rs.Checkers {
-				full, mig, err := checkerKeys(vs, rs, c)
+				full, mig, err := checkerKeys(cfg, vs, rs, c)
 				if err != nil {
 					return nil, nil, err
 				}
@@ -182,26 +235,33 @@ func (s *Scheduler) makeTasks(m *model, pend []*pending, old map[string][]oldPro
 		}
 		var probe Probe
 		var probeRS, probeVS string
+		var probeWeight int64
 		if ops := old[p.fullKey]; len(ops) > 0 {
 			// A probe serves one task: identical checks in different
 			// states run as different tasks, each with its own probe.
-			probe, probeRS, probeVS = ops[0].probe, ops[0].rs, ops[0].vs
+			probe, probeRS, probeVS, probeWeight = ops[0].probe, ops[0].rs, ops[0].vs, ops[0].weight
 			old[p.fullKey] = ops[1:]
 		} else {
-			probeRS, probeVS = p.m.rs.name, p.m.rs.vs.cfg.String()
+			probeRS, probeVS, probeWeight = p.m.rs.name, p.m.rs.vs.cfg.String(), p.m.rs.iweight
 			var err error
 			probe, err = s.newProbe(p.m.rs.vs.cfg, p.m.rs.cfg, p.m.cfg)
 			if err != nil {
 				// keepalived drops a checker it cannot run at config time;
 				// the real server then behaves as if the block was absent.
-				s.log.Error("cannot create checker - ignoring", slog.String("type", p.m.cfg.Type),
+				// A disabled MISC_CHECK script was already reported, in
+				// keepalived's words, when the configuration was read.
+				level := slog.LevelError
+				if errors.Is(err, ErrDisabled) {
+					level = slog.LevelDebug
+				}
+				s.log.Log(context.Background(), level, "cannot create checker - ignoring", slog.String("type", p.m.cfg.Type),
 					slog.String("rs", p.m.rs.name), slog.String("vs", p.m.rs.vs.name), slog.Any("error", err))
 				s.dropMember(p.m, p.st)
 				continue
 			}
 		}
 		t := &task{key: p.fullKey, kind: kindOf(p.m.cfg.Type), cfg: p.m.cfg, probe: probe, st: p.st, heapIdx: -1,
-			probeRS: probeRS, probeVS: probeVS}
+			probeRS: probeRS, probeVS: probeVS, probeWeight: probeWeight}
 		t.members = []*member{p.m}
 		p.m.t = t
 		byKey[key] = t
@@ -214,6 +274,7 @@ func (s *Scheduler) makeTasks(m *model, pend []*pending, old map[string][]oldPro
 type oldProbe struct {
 	probe  Probe
 	rs, vs string
+	weight int64 // the configured weight of that server
 }
 
 // dropMember removes a checker that could not be created from its real

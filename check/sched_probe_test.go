@@ -34,7 +34,8 @@ func TestProbeErrorLines(t *testing.T) {
 	if st := sm.s.Stats(); st.Tasks != 1 {
 		t.Fatalf("tasks %d: the two blocks should share a probe", st.Tasks)
 	}
-	wantLines(t, sm.logsAt(7), []string{"TCP socket bind failed. Rescheduling."})
+	// One line per checker block, as keepalived's two checkers each log.
+	wantLines(t, sm.logsAt(7), []string{"TCP socket bind failed. Rescheduling.", "TCP socket bind failed. Rescheduling."})
 	if !sm.rs(0, 0).Alive {
 		t.Error("a local error counted against the server")
 	}

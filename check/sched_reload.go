@@ -99,7 +99,7 @@ func (s *Scheduler) reload(cfg *parser.Config, now time.Time) error {
 
 	oldProbes := map[string][]oldProbe{}
 	for _, t := range old.tasks {
-		oldProbes[t.key] = append(oldProbes[t.key], oldProbe{probe: t.probe, rs: t.probeRS, vs: t.probeVS})
+		oldProbes[t.key] = append(oldProbes[t.key], oldProbe{probe: t.probe, rs: t.probeRS, vs: t.probeVS, weight: t.probeWeight})
 	}
 	s.m = nm
 	s.makeTasks(nm, pend, oldProbes)
@@ -188,6 +188,12 @@ func (s *Scheduler) migrate(oldRS, nr *rsState, byMember map[*member]*pending) {
 			}
 			p.st.urlIt, p.st.failedURL = ost.urlIt, ost.failedURL
 			nm.curWeight = om.curWeight
+			if nm.cfg.Misc != nil && nm.cfg.Misc.Dynamic && om.curWeight != 0 {
+				// misc_dynamic set the weight to exit status - 2: it stays
+				// that whatever the new configured weight
+				// (migrate_misc_check).
+				nm.curWeight = om.curWeight + oldRS.iweight - nr.iweight
+			}
 			break
 		}
 	}

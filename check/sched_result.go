@@ -75,9 +75,11 @@ func (s *Scheduler) transition(t *task, up bool, line func(m *member) string, bo
 // ended at now, and returns when the task runs next.
 func (s *Scheduler) finish(t *task, o Outcome, started, now time.Time) time.Time {
 	if !o.OK && errors.Is(o.Err, ErrLocal) {
-		// keepalived does not count failures on its own side; it logs them
-		// and tries again after delay_loop.
-		s.logf("%s", t.attemptLine(o.Err, t.members[0], reasonOf(o.Err)))
+		// keepalived does not count failures on its own side; each
+		// checker logs them and tries again after delay_loop.
+		for _, m := range t.members {
+			s.logf("%s", t.attemptLine(o.Err, m, reasonOf(o.Err)))
+		}
 		return now.Add(t.delayLoop())
 	}
 	logAll := s.logAllFailures || t.cfg.LogAllFailures
@@ -252,29 +254,52 @@ func (s *Scheduler) finishSMTP(t *task, o Outcome, logAll bool) time.Duration {
 }
 
 // finishPoll handles FILE_CHECK and BFD_CHECK: no retries, the state
-// follows each result, a reported weight replaces the configured one.
+// follows each result. FILE_CHECK follows keepalived's
+// process_update_checker_track_file_status: a new value while up changes
+// the weight (logged), FAULT takes the checker down and then drops its
+// contribution silently, and leaving FAULT sets the contribution silently
+// before the checker comes up.
 func (s *Scheduler) finishPoll(t *task, o Outcome) time.Duration {
-	if o.OK {
-		s.applyDynamicWeight(t, o)
-	}
 	switch {
-	case o.OK && (!t.st.isUp || !t.st.hasRun):
+	case o.OK && t.st.isUp && t.st.hasRun:
+		s.applyDynamicWeight(t, o)
+	case o.OK:
+		for _, m := range t.members {
+			contrib := t.contribution(o)
+			m.rs.effWeight += contrib - m.curWeight
+			m.curWeight = contrib
+		}
 		s.transition(t, true, nil, "", false)
-	case !o.OK && (t.st.isUp || !t.st.hasRun):
+	case t.st.isUp || !t.st.hasRun:
 		s.transition(t, false, nil, "", false)
+		for _, m := range t.members {
+			m.rs.effWeight -= m.curWeight
+			m.curWeight = 0
+		}
 	}
 	return pollInterval
 }
 
+// contribution is what outcome o adds to the weight of every server the
+// task checks. A probe reports a weight of the server it was made for (its
+// configured weight plus the checker's contribution), so the contribution
+// is taken against that server's weight, not each member's: a FILE_CHECK
+// shared by servers of different weights adds the same amount to each.
+// (A misc_dynamic MISC_CHECK, which sets an absolute weight, is shared only
+// by servers of the same configured weight: see checkerKeys.)
+func (t *task) contribution(o Outcome) int64 {
+	if !o.HasWeight {
+		return 0
+	}
+	return int64(o.Weight) - t.probeWeight
+}
+
 // applyDynamicWeight turns a reported weight into each member's
-// contribution (the new weight minus the configured one), as keepalived
-// does for misc_dynamic, and updates the real servers whose weight moved.
+// contribution, as keepalived does for misc_dynamic and tracked files, and
+// updates the real servers whose weight moved.
 func (s *Scheduler) applyDynamicWeight(t *task, o Outcome) {
+	contrib := t.contribution(o)
 	for _, m := range t.members {
-		contrib := int64(0)
-		if o.HasWeight {
-			contrib = int64(o.Weight) - m.rs.iweight
-		}
 		if contrib == m.curWeight {
 			continue
 		}

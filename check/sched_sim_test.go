@@ -23,8 +23,9 @@ var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 // logLine is one captured log message at virtual time at (seconds since
 // the start).
 type logLine struct {
-	at  time.Duration
-	msg string
+	at    time.Duration
+	msg   string
+	level slog.Level
 }
 
 // capture is a slog handler that records messages with the simulation's
@@ -43,7 +44,7 @@ func (c *capture) Handle(_ context.Context, r slog.Record) error {
 	if c.now != nil {
 		at = c.now()
 	}
-	c.lines = append(c.lines, logLine{at, r.Message})
+	c.lines = append(c.lines, logLine{at, r.Message, r.Level})
 	return nil
 }
 func (c *capture) WithAttrs([]slog.Attr) slog.Handler { return c }
@@ -91,6 +92,7 @@ type inflight struct {
 type sim struct {
 	t      testing.TB
 	s      *Scheduler
+	cfg    *parser.Config // the configuration the scheduler starts with
 	now    time.Time
 	log    *capture
 	notes  *recNotifier
@@ -155,6 +157,14 @@ func loadConfig(t testing.TB, text string) *parser.Config {
 
 func newSim(t testing.TB, conf string, opts Options) *sim {
 	t.Helper()
+	return newSimWith(t, conf, opts, nil)
+}
+
+// newSimWith is newSim with probes from factory, given the simulation
+// (nil: simulated probes). Attempts of probes that are not simulated are
+// made at once, in virtual time.
+func newSimWith(t testing.TB, conf string, opts Options, factory func(*sim) ProbeFactory) *sim {
+	t.Helper()
 	sm := &sim{t: t, now: epoch, script: map[string]script{}, calls: map[string][]time.Duration{}, deflt: up}
 	sm.log = &capture{now: sm.elapsed}
 	sm.notes = &recNotifier{now: sm.elapsed}
@@ -162,10 +172,14 @@ func newSim(t testing.TB, conf string, opts Options) *sim {
 	if opts.Rand == nil {
 		opts.Rand = rand.New(rand.NewPCG(1, 2))
 	}
-	factory := func(vs *parser.VirtualServer, rs *parser.RealServer, c *parser.Checker) (Probe, error) {
+	newProbe := func(vs *parser.VirtualServer, rs *parser.RealServer, c *parser.Checker) (Probe, error) {
 		return &simProbe{sim: sm, target: targetOf(c)}, nil
 	}
-	s, err := NewScheduler(loadConfig(t, conf), factory, sm.notes, opts)
+	sm.cfg = loadConfig(t, conf)
+	if factory != nil {
+		newProbe = factory(sm)
+	}
+	s, err := NewScheduler(sm.cfg, newProbe, sm.notes, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +226,12 @@ func (sm *sim) runFor(d time.Duration) {
 		}
 		for _, t := range sm.s.popDue(sm.now) {
 			sm.s.begin(t, sm.now)
-			p := t.probe.(*simProbe)
+			p, ok := t.probe.(*simProbe)
+			if !ok {
+				sm.calls[t.cfg.Type] = append(sm.calls[t.cfg.Type], sm.elapsed())
+				sm.s.done(t, callProbe(context.Background(), t, t.attemptURL()), sm.now)
+				continue
+			}
 			sm.calls[p.target] = append(sm.calls[p.target], sm.elapsed())
 			sc := sm.script[p.target]
 			if sc == nil {

@@ -59,8 +59,11 @@ type task struct {
 	cfg   *parser.Checker // the first member's block: timing and type
 	probe Probe
 	// probeRS and probeVS name the server the probe was made for; its log
-	// lines are rewritten for the other members.
+	// lines are rewritten for the other members. probeWeight is that
+	// server's configured weight, which the weights the probe reports
+	// (Outcome.Weight) are relative to.
 	probeRS, probeVS string
+	probeWeight      int64
 	// members are in configuration order.
 	members []*member
 	st      ckState

@@ -222,7 +222,10 @@ func TestProcessScannerReportsChanges(t *testing.T) {
 		}}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
-	go func() { s.Run(ctx, s.Counts()); close(done) }()
+	// The starting counts are taken before the files change, not whenever
+	// the goroutine gets to run.
+	initial := s.Counts()
+	go func() { s.Run(ctx, initial); close(done) }()
 	wait := func(n int) {
 		t.Helper()
 		deadline := time.Now().Add(5 * time.Second)
