@@ -53,6 +53,12 @@ vm-image:
 vm-test:
 	GO=$(GO) VM_OPTIONAL=$(VM_OPTIONAL) scripts/vm/run-tests.sh $(if $(VM_RUN),-run '$(VM_RUN)') $(VM_PKGS)
 
+# Only the end-to-end LVS-DR cluster test (cmd/gokeepalived/e2e_vm_test.go):
+# keepalived, gokeepalived and mixed directors.
+.PHONY: vm-test-e2e
+vm-test-e2e:
+	GO=$(GO) VM_OPTIONAL=$(VM_OPTIONAL) scripts/vm/run-tests.sh -run '^TestE2ECluster' ./cmd/gokeepalived
+
 vm-shell:
 	GO=$(GO) scripts/vm/run-tests.sh -shell $(VM_PKGS)
 
@@ -97,17 +103,11 @@ install-dropin: build
 	fi
 	install -D -m 0755 $(BIN) $(DESTDIR)/usr/sbin/keepalived
 
-# Until the daemon exists, the demo is the linter on the classic
-# two-director LVS-DR example.
-# As root it runs in a private network namespace that has the example's eth0,
-# so the interface checks see what a director would have.
+# The classic two-director LVS-DR cluster end to end in the IPVS VM
+# (scripts/demo.sh): a timeline of which director is master, which real
+# servers are in IPVS, what the client sees, and the failover figures.
 demo: build
-	@echo '$$ gokeepalived -t -f testdata/lvs-dr.conf'
-	@if [ "$$(id -u)" = 0 ] && command -v unshare >/dev/null; then \
-	  unshare --net sh -c 'ip link add eth0 type veth peer name demopeer0 && ./$(BIN) -t -f testdata/lvs-dr.conf; echo "exit status $$?"'; \
-	else \
-	  ./$(BIN) -t -f testdata/lvs-dr.conf; echo "exit status $$?"; \
-	fi
+	GO=$(GO) scripts/demo.sh
 
 # Re-record the golden VRRP captures from the installed keepalived (root,
 # tcpdump; ucarp optional).

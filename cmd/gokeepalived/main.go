@@ -23,6 +23,9 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "dr-realserver" {
+		return drRealServerMain(args[1:], stdout, stderr)
+	}
 	cl := parseCommandLine(args, keepalivedOptions)
 	if len(cl.problems) > 0 {
 		for _, p := range cl.problems {
