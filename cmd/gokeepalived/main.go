@@ -155,6 +155,9 @@ func usage(w io.Writer) {
                                STATS, STATS_CLEAR or JSON
   -v, --version                Display the version number
   -h, --help                   Display this help message
+  gokeepalived dr-realserver start|stop|status [--vip ADDR]... [--state FILE]
+                               (gokeepalived) set up or undo an LVS-DR real
+                               server: VIP on lo, arp_ignore/arp_announce
 Without -t gokeepalived runs as keepalived's daemon and takes keepalived 2.2.7's
 other options (-P -C -l -D -S -n -R -X -V -I -p -r -c ...); see the README.
 `)
