@@ -1,5 +1,6 @@
-// Command gokeepalived is a drop-in replacement for keepalived. This version
-// provides keepalived's configuration test (-t); the daemon is not built yet.
+// Command gokeepalived is a drop-in replacement for keepalived: the daemon
+// (a parent supervising a VRRP child and a checker child), keepalived's
+// configuration test (-t), and dr-realserver for LVS-DR real servers.
 package main
 
 import (
