@@ -87,8 +87,6 @@ type Node struct {
 	loopDone chan struct{} // closed when Run stops reading events
 	notify   *notifyQueue
 
-	// cleanups run when Run returns (VMAC removal), last first.
-	cleanups []func()
 	// srcs are the advert sources of instances without a configured one,
 	// as last told to the machine.
 	srcs map[string]netip.Addr
@@ -96,8 +94,22 @@ type Node struct {
 	// "instance|address", when it differs from the pacing interface.
 	garpDev map[string]string
 
-	mu     sync.Mutex
-	states map[string]State
+	// calls run functions inside the event loop (Snapshot, Reload);
+	// ready is closed when the loop starts reading them.
+	calls chan func()
+	ready chan struct{}
+	// runCtx and runWG are Run's: goroutines started later (a reload's
+	// new sockets and probes) join them. probeCancel stops the probes of
+	// the current configuration.
+	runCtx      context.Context
+	runWG       *sync.WaitGroup
+	probeCancel context.CancelFunc
+	// vmacUndo removes the VMAC set up for an instance, by name.
+	vmacUndo map[string]func()
+
+	mu        sync.Mutex
+	states    map[string]State
+	lastTrans map[string]time.Time
 	// noAcceptWarned avoids repeating the no_accept warning.
 	noAcceptWarned bool
 }
@@ -144,7 +156,8 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger, insts: map[string]*nodeInstance{}, byConn: map[*nodeConn][]*nodeInstance{},
 		events: make(chan nodeEvent, 1024), loopDone: make(chan struct{}), states: map[string]State{},
-		srcs: map[string]netip.Addr{}, garpDev: map[string]string{}}
+		srcs: map[string]netip.Addr{}, garpDev: map[string]string{}, calls: make(chan func()), ready: make(chan struct{}),
+		vmacUndo: map[string]func(){}, lastTrans: map[string]time.Time{}}
 	if n.log == nil {
 		n.log = slog.Default()
 	}
@@ -199,6 +212,56 @@ func (n *Node) sourceOf(vi *parser.VRRPInstance) netip.Addr {
 // installed sets.
 func (n *Node) setup() error {
 	c := n.cfg.Config
+	m, err := NewMachine(c, n.facts(c))
+	if err != nil {
+		return fmt.Errorf("vrrp: %w", err)
+	}
+	n.m = m
+	n.pacer = NewGARPPacer(c)
+
+	conns := map[string]*nodeConn{}
+	for _, vi := range c.Instances {
+		if vi.UseVMAC && n.cfg.SetupVMAC != nil {
+			undo, err := n.cfg.SetupVMAC(vi)
+			if err != nil {
+				return err
+			}
+			n.vmacUndo[vi.Name] = undo
+		}
+		ni, err := n.newInstance(vi)
+		if err != nil {
+			return err
+		}
+		cc := n.connConfig(vi)
+		key := connKey(cc)
+		nc := conns[key]
+		if nc == nil {
+			ac, err := n.cfg.OpenConn(cc)
+			if err != nil {
+				return fmt.Errorf("vrrp: (%s) advert socket on %s: %w", vi.Name, cc.Interface, err)
+			}
+			nc = &nodeConn{key: key, cfg: cc, conn: ac}
+			conns[key] = nc
+			n.conns = append(n.conns, nc)
+		}
+		ni.conn = nc
+		n.byConn[nc] = append(n.byConn[nc], ni)
+		n.insts[vi.Name] = ni
+		if !vi.SrcIP.IsValid() {
+			n.srcs[vi.Name] = n.sourceOf(vi)
+		}
+	}
+	return nil
+}
+
+// connKey identifies a socket: instances with the same key share it, and
+// a reload keeps a socket whose key is still used.
+func connKey(cc ConnConfig) string {
+	return fmt.Sprintf("%s|%v|%v|%v|%v", cc.Interface, cc.IPv6, cc.AH, cc.Group, cc.UnicastSrc)
+}
+
+// facts reads what the machine needs at Start (or Reload) for c.
+func (n *Node) facts(c *parser.Config) Facts {
 	facts := Facts{
 		SourceAddr: func(name string) netip.Addr {
 			for _, vi := range c.Instances {
@@ -222,46 +285,7 @@ func (n *Node) setup() error {
 		counts := n.processScanner().Counts()
 		facts.ProcessCount = func(name string) int { return counts[name] }
 	}
-	m, err := NewMachine(c, facts)
-	if err != nil {
-		return fmt.Errorf("vrrp: %w", err)
-	}
-	n.m = m
-	n.pacer = NewGARPPacer(c)
-
-	conns := map[string]*nodeConn{}
-	for _, vi := range c.Instances {
-		if vi.UseVMAC && n.cfg.SetupVMAC != nil {
-			undo, err := n.cfg.SetupVMAC(vi)
-			if err != nil {
-				return err
-			}
-			n.cleanups = append(n.cleanups, undo)
-		}
-		ni, err := n.newInstance(vi)
-		if err != nil {
-			return err
-		}
-		cc := n.connConfig(vi)
-		key := fmt.Sprintf("%s|%v|%v|%v|%v", cc.Interface, cc.IPv6, cc.AH, cc.Group, cc.UnicastSrc)
-		nc := conns[key]
-		if nc == nil {
-			ac, err := n.cfg.OpenConn(cc)
-			if err != nil {
-				return fmt.Errorf("vrrp: (%s) advert socket on %s: %w", vi.Name, cc.Interface, err)
-			}
-			nc = &nodeConn{key: key, cfg: cc, conn: ac}
-			conns[key] = nc
-			n.conns = append(n.conns, nc)
-		}
-		ni.conn = nc
-		n.byConn[nc] = append(n.byConn[nc], ni)
-		n.insts[vi.Name] = ni
-		if !vi.SrcIP.IsValid() {
-			n.srcs[vi.Name] = n.sourceOf(vi)
-		}
-	}
-	return nil
+	return facts
 }
 
 func (n *Node) connConfig(vi *parser.VRRPInstance) ConnConfig {
@@ -404,8 +428,8 @@ func (n *Node) send(ev Event) {
 // runs once.
 func (n *Node) Run(ctx context.Context) error {
 	defer func() {
-		for i := len(n.cleanups) - 1; i >= 0; i-- {
-			n.cleanups[i]()
+		for _, undo := range n.vmacUndo {
+			undo()
 		}
 	}()
 	if err := n.setup(); err != nil {
@@ -422,19 +446,31 @@ func (n *Node) Run(ctx context.Context) error {
 
 	pctx, pcancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
+	n.runCtx, n.runWG = pctx, &wg
 	defer func() {
 		close(n.loopDone)
 		pcancel()
 		wg.Wait()
 	}()
 	for _, c := range n.conns {
+		n.startReceive(c)
+	}
+	n.startProbes()
+	if n.cfg.WatchAddrs != nil {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			n.receive(pctx, c)
+			if err := n.cfg.WatchAddrs(pctx, func(u AddrUpdate) {
+				select {
+				case n.events <- nodeEvent{addr: &u}:
+				case <-pctx.Done():
+				}
+			}); err != nil {
+				n.log.Warn(err.Error())
+			}
 		}()
 	}
-	n.startProbes(pctx, &wg)
+	close(n.ready)
 
 	n.exec(n.m.Handle(time.Now(), Start{}))
 	timer := time.NewTimer(time.Hour)
@@ -460,6 +496,8 @@ func (n *Node) Run(ctx context.Context) error {
 			for _, t := range n.pacer.Due(now) {
 				n.announce(t)
 			}
+		case f := <-n.calls:
+			f()
 		case e := <-n.events:
 			switch {
 			case e.ev != nil:
@@ -634,6 +672,9 @@ func (n *Node) updateStates() {
 	defer n.mu.Unlock()
 	for name := range n.insts {
 		if st, ok := n.m.Status(name); ok {
+			if prev, seen := n.states[name]; !seen || prev != st.State {
+				n.lastTrans[name] = time.Now()
+			}
 			n.states[name] = st.State
 		}
 	}
@@ -714,8 +755,22 @@ func (n *Node) announce(t GARPTarget) {
 	}
 }
 
-// startProbes starts the tracking goroutines the configuration needs.
-func (n *Node) startProbes(ctx context.Context, wg *sync.WaitGroup) {
+// startReceive starts the goroutine reading one socket until Run ends or
+// the socket is closed.
+func (n *Node) startReceive(c *nodeConn) {
+	n.runWG.Add(1)
+	go func() {
+		defer n.runWG.Done()
+		n.receive(n.runCtx, c)
+	}()
+}
+
+// startProbes starts the tracking goroutines the configuration needs; a
+// reload stops them (probeCancel) and starts those of the new one.
+func (n *Node) startProbes() {
+	ctx, cancel := context.WithCancel(n.runCtx)
+	n.probeCancel = cancel
+	wg := n.runWG
 	c := n.cfg.Config
 	if n.cfg.RunScript != nil {
 		used := map[string]bool{}
@@ -751,20 +806,6 @@ func (n *Node) startProbes(ctx context.Context, wg *sync.WaitGroup) {
 			defer wg.Done()
 			if err := n.cfg.WatchLinks(ctx, names, initial, func(name string, up bool) {
 				n.send(InterfaceChanged{Name: name, Up: up})
-			}); err != nil {
-				n.log.Warn(err.Error())
-			}
-		}()
-	}
-	if n.cfg.WatchAddrs != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := n.cfg.WatchAddrs(ctx, func(u AddrUpdate) {
-				select {
-				case n.events <- nodeEvent{addr: &u}:
-				case <-ctx.Done():
-				}
 			}); err != nil {
 				n.log.Warn(err.Error())
 			}
