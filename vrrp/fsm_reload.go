@@ -78,7 +78,8 @@ func MatchInstances(old, cfg *parser.Config) map[string]string {
 // of the running configuration: each MASTER sends one advert (keepalived
 // does so before it reloads), then every instance without a partner in
 // cfg leaves: a MASTER sends priority 0 and removes its addresses, and it
-// notifies DELETED (notify_deleted) or FAULT (unless it already was).
+// notifies DELETED (unless it already was FAULT and has no notify_deleted;
+// the notifier reports DELETED as FAULT without notify_deleted, as keepalived).
 // after is in terms of cfg: a matched instance keeps its state, its
 // counters, its timers and its master's address, and leaves for FAULT or
 // comes back from it as the new tracking says (its effective priority is
@@ -129,12 +130,10 @@ func (m *Machine) Reload(cfg *parser.Config, facts Facts, now time.Time) (before
 			m.restoreInterface(o, true)
 		}
 		if o.sendDeleted || o.state != StateFault {
-			word := "FAULT"
-			if o.sendDeleted {
-				word = "DELETED"
-			}
+			// The notifier reports DELETED as FAULT (with no state
+			// script) when the instance has no notify_deleted.
 			o.state = StateFault
-			m.emit(Action{Kind: ActNotify, Instance: o.name, State: StateFault, NotifyType: word, Priority: o.effPrio})
+			m.emit(Action{Kind: ActNotify, Instance: o.name, State: StateFault, NotifyType: "DELETED", Priority: o.effPrio})
 		}
 		o.sands, o.garpTimers = time.Time{}, nil
 	}

@@ -273,13 +273,14 @@ func TestNodeReloadRenamed(t *testing.T) {
 }
 
 // TestNodeReloadDeleted: an instance that left sends priority 0, removes
-// its VIP and notifies FAULT (DELETED with notify_deleted); the other one
+// its VIP and notifies DELETED (the ScriptNotifier turns it into FAULT
+// without notify_deleted); the other one
 // is untouched.
 func TestNodeReloadDeleted(t *testing.T) {
 	for _, tc := range []struct {
 		extra, note string
-	}{{"", "VI_2 FAULT"}, {"notify_deleted", "VI_2 DELETED"}} {
-		t.Run(tc.note, func(t *testing.T) {
+	}{{"", "VI_2 DELETED"}, {"notify_deleted", "VI_2 DELETED"}} {
+		t.Run(tc.extra, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				vi1 := reloadInst("VI_1", 51, 100, vip100)
 				f := startMaster(t, vi1+reloadInst("VI_2", 52, 100, []string{"10.99.0.102"}, tc.extra))
