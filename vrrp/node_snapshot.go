@@ -26,8 +26,9 @@ type InstanceSnapshot struct {
 	LastTransition time.Time
 }
 
-// errNodeNotRunning is what Snapshot and Reload report outside Run.
-var errNodeNotRunning = errors.New("vrrp: node is not running")
+// ErrNodeNotRunning is what Reload reports before Run has started its
+// event loop or after it ended.
+var ErrNodeNotRunning = errors.New("vrrp: node is not running")
 
 // call runs f inside the event loop and waits for it; it fails when the
 // loop has not started yet or has ended.
@@ -35,13 +36,13 @@ func (n *Node) call(f func()) error {
 	select {
 	case <-n.ready:
 	default:
-		return errNodeNotRunning
+		return ErrNodeNotRunning
 	}
 	done := make(chan struct{})
 	select {
 	case n.calls <- func() { f(); close(done) }:
 	case <-n.loopDone:
-		return errNodeNotRunning
+		return ErrNodeNotRunning
 	}
 	<-done
 	return nil
