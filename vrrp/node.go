@@ -598,7 +598,8 @@ func (n *Node) received(c *nodeConn, rx Received) {
 	n.exec(n.m.Handle(time.Now(), ar))
 }
 
-// exec carries out the machine's actions in order.
+// exec carries out the machine's actions in order. The machine's own log
+// actions carry keepalived's lines about them ("setting VIPs." ...).
 func (n *Node) exec(acts []Action) {
 	for _, a := range acts {
 		ni := n.insts[a.Instance]
@@ -611,28 +612,20 @@ func (n *Node) exec(acts []Action) {
 			if !a.Accept {
 				n.warnNoAccept(ni)
 			}
-			n.logf(true, "(%s) setting VIPs.", a.Instance)
 			n.logErr(ni.vips.Install())
 		case ActDelVIPs:
-			n.logf(true, "(%s) removing VIPs.", a.Instance)
 			n.logErr(n.remove(ni.vips, a.Force))
 		case ActAddEVIPs:
-			n.logf(true, "(%s) setting E-VIPs.", a.Instance)
 			n.logErr(ni.evips.Install())
 		case ActDelEVIPs:
-			n.logf(true, "(%s) removing E-VIPs.", a.Instance)
 			n.logErr(n.remove(ni.evips, a.Force))
 		case ActAddRoutes:
-			n.logf(true, "(%s) setting Virtual Routes", a.Instance)
 			n.logErr(ni.routes.Install())
 		case ActDelRoutes:
-			n.logf(true, "(%s) removing Virtual Routes", a.Instance)
 			n.logErr(n.remove(ni.routes, a.Force))
 		case ActAddRules:
-			n.logf(true, "(%s) setting Virtual Rules", a.Instance)
 			n.logErr(ni.rules.Install())
 		case ActDelRules:
-			n.logf(true, "(%s) removing Virtual Rules", a.Instance)
 			n.logErr(n.remove(ni.rules, a.Force))
 		case ActGARP:
 			n.garp(ni, a.Repeat)
