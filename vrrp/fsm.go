@@ -334,4 +334,7 @@ type InstanceStatus struct {
 	SourceAddr netip.Addr
 	// Faults counts the fault causes currently active.
 	Faults int
+	// ScriptsInit counts the tracked weight-0 vrrp_scripts that have not
+	// reported yet.
+	ScriptsInit int
 }

@@ -399,6 +399,7 @@ func (m *Machine) Status(name string) (s InstanceStatus, ok bool) {
 		MasterPriority:     v.masterPrio,
 		SourceAddr:         v.src,
 		Faults:             v.numFault,
+		ScriptsInit:        v.numScriptInit,
 	}, true
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/parser"
@@ -98,6 +99,9 @@ type Node struct {
 	// ready is closed when the loop starts reading them.
 	calls chan func()
 	ready chan struct{}
+	// running is set when Run begins; endLoop closes loopDone once.
+	running atomic.Bool
+	endLoop func()
 	// runCtx and runWG are Run's: goroutines started later (a reload's
 	// new sockets and probes) join them. probeCancel stops the probes of
 	// the current configuration.
@@ -165,6 +169,7 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 		n.cfg.Notifier = LogNotifier{Logger: n.log}
 	}
 	n.notify = newNotifyQueue(n.cfg.Notifier)
+	n.endLoop = sync.OnceFunc(func() { close(n.loopDone) })
 	return n, nil
 }
 
@@ -427,6 +432,8 @@ func (n *Node) send(ev Event) {
 // addresses, STOP notifications are delivered, sockets are closed. A Node
 // runs once.
 func (n *Node) Run(ctx context.Context) error {
+	n.running.Store(true)
+	defer n.endLoop()
 	defer func() {
 		for _, undo := range n.vmacUndo {
 			undo()
@@ -448,7 +455,7 @@ func (n *Node) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	n.runCtx, n.runWG = pctx, &wg
 	defer func() {
-		close(n.loopDone)
+		n.endLoop()
 		pcancel()
 		wg.Wait()
 	}()

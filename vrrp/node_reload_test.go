@@ -419,3 +419,26 @@ func TestNodeSnapshotCounters(t *testing.T) {
 		}
 	})
 }
+
+// Reload and Snapshot before Run neither block nor change anything.
+func TestNodeReloadBeforeRun(t *testing.T) {
+	cfg := loadTestConf(t, reloadInst("VI_1", 51, 100, vip100))
+	n, err := NewNode(NodeConfig{Config: cfg, Addrs: newFakeAddressManager("eth0"),
+		OpenConn: func(ConnConfig) (AdvertConn, error) { return nil, errors.New("not opened") }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Reload(cfg); !errors.Is(err, ErrNodeNotRunning) {
+		t.Errorf("Reload before Run: %v", err)
+	}
+	if s := n.Snapshot(false); len(s.Instances) != 0 {
+		t.Errorf("Snapshot before Run: %+v", s)
+	}
+	// Run failing to start (no socket) ends the wait of a concurrent call.
+	if err := n.Run(t.Context()); err == nil {
+		t.Fatal("Run without a socket succeeded")
+	}
+	if err := n.Reload(cfg); !errors.Is(err, ErrNodeNotRunning) {
+		t.Errorf("Reload after a failed Run: %v", err)
+	}
+}

@@ -30,12 +30,16 @@ type InstanceSnapshot struct {
 // event loop or after it ended.
 var ErrNodeNotRunning = errors.New("vrrp: node is not running")
 
-// call runs f inside the event loop and waits for it; it fails when the
-// loop has not started yet or has ended.
+// call runs f inside the event loop and waits for it; it fails when Run
+// has not been called, failed to start or has ended.
 func (n *Node) call(f func()) error {
+	if !n.running.Load() {
+		return ErrNodeNotRunning
+	}
+	// Run has begun: wait for its loop (or its failure).
 	select {
 	case <-n.ready:
-	default:
+	case <-n.loopDone:
 		return ErrNodeNotRunning
 	}
 	done := make(chan struct{})

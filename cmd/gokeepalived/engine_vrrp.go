@@ -160,6 +160,7 @@ func applyNodeSnapshot(snap *vrrpSnapshot, ns vrrp.NodeSnapshot) {
 			continue
 		}
 		d.applyStatus(is.Status)
+		d.ScriptsInit = is.Status.ScriptsInit
 		d.Stats = dumpStatsOf(is.Stats)
 		d.LastTransition = is.LastTransition
 	}
