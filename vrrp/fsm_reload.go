@@ -81,9 +81,11 @@ func MatchInstances(old, cfg *parser.Config) map[string]string {
 // notifies DELETED (unless it already was FAULT and has no notify_deleted;
 // the notifier reports DELETED as FAULT without notify_deleted, as keepalived).
 // after is in terms of cfg: a matched instance keeps its state, its
-// counters, its timers and its master's address, and leaves for FAULT or
-// comes back from it as the new tracking says (its effective priority is
-// recomputed); a new instance starts as at Start. Address differences of a
+// counters and its master's address, with its effective priority
+// recomputed; a MASTER advertises again at once, a BACKUP restarts its
+// down timer. FAULT is worked out afresh from the tracked objects: an
+// instance now faulty enters FAULT (a MASTER drops its addresses), one
+// no longer faulty starts as at Start, as does a new instance. Address differences of a
 // matched MASTER are the runner's (the machine only knows whether a list
 // is empty): it removes what left the configuration, adds what came, and
 // sends GARPs when something was added.
@@ -205,41 +207,36 @@ func (m *Machine) Reload(cfg *parser.Config, facts Facts, now time.Time) (before
 		v.garpRefreshTimer, v.garpExtraIfTimer = o.garpRefreshTimer, o.garpExtraIfTimer
 		v.advertSent, v.priZeroSent = o.advertSent, o.priZeroSent
 		v.becameMaster, v.releasedMaster = o.becameMaster, o.releasedMaster
-		if o.state == StateBackup && o.masterAdverInt > 0 {
-			// the interval learnt from the master's v3 adverts
-			v.masterAdverInt = o.masterAdverInt
-		}
-		switch v.state {
-		case StateMaster:
-			v.wantstate = StateMaster
-			v.sands = o.sands
-			if next := n.now.Add(usDuration(v.advertInt)); v.sands.IsZero() || next.Before(v.sands) {
-				v.sands = next
-			}
-			if faulty {
-				v.wantstate = StateFault
-				n.leaveMaster(v, true)
-			}
-		case StateBackup:
-			v.wantstate = StateBackup
-			v.msDownTimer = v.mdiUS()
-			v.sands = o.sands
-			if faulty {
-				n.log(false, "(%s) Entering FAULT STATE", v.name)
-				v.state, v.wantstate = StateFault, StateFault
-				v.sands = time.Time{}
+		switch {
+		case faulty:
+			// keepalived works FAULT out afresh: an instance that was not
+			// in FAULT says so and notifies, a MASTER then drops its
+			// addresses without a priority-0 advert (vrrp_init_state's
+			// vrrp_restore_interface).
+			if o.state != StateFault {
+				n.log(false, "(%s) entering FAULT state", v.name)
+				v.state = StateFault
 				n.instanceNotify(v)
-			} else if v.sands.IsZero() {
-				n.initSands(v)
+				if v.vipSet {
+					n.removeAll(v, true, false)
+				}
 			}
+			v.state, v.wantstate = StateFault, StateFault
+			v.sands, v.garpTimers = time.Time{}, nil
+		case o.state == StateFault:
+			// out of FAULT: it starts as at start-up
+			v.state, v.vipSet, v.notifiesSent = StateInit, false, false
+			n.initState(v)
+			n.initSands(v)
+		case o.state == StateMaster:
+			// reload_master: the advert timer fires at once
+			v.wantstate = StateMaster
+			v.sands = n.now
 		default:
-			if !faulty && v.numScriptInit == 0 {
-				v.wantstate = StateBackup
-				n.leaveFault(v)
-			} else {
-				v.state, v.wantstate = StateFault, StateFault
-				v.sands = time.Time{}
-			}
+			// BACKUP: the down timer starts again, from the new settings
+			v.state, v.wantstate = StateBackup, StateBackup
+			v.msDownTimer = v.mdiUS()
+			n.initSands(v)
 		}
 	}
 

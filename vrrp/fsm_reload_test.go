@@ -69,6 +69,10 @@ func TestMachineReloadKeepsScriptResult(t *testing.T) {
 	if got := kinds(after); len(got) != 0 {
 		t.Errorf("after %v", got)
 	}
+	n.advance(0) // the advert timer restarts at once
+	if a, ok := n.first(n.now, isAdvert(80)); !ok || a.at != n.now {
+		t.Errorf("no advert right after the reload")
+	}
 	if !slices.Contains(n.logs()[0:], "VRRP_Script(chk) considered unsuccessful on reload") {
 		t.Errorf("logs %q", n.logs())
 	}
@@ -128,19 +132,20 @@ func TestMachineReloadRecomputesFault(t *testing.T) {
 	}
 }
 
-// A MASTER whose tracked interface is down after the reload resigns:
-// priority 0, addresses removed, FAULT.
+// A MASTER whose tracked interface is down after the reload enters FAULT
+// and drops its addresses, without a priority-0 advert (keepalived works
+// the state out afresh in vrrp_init_state).
 func TestMachineReloadMasterToFault(t *testing.T) {
 	conf := fsmInst("VI_1", 100, "track_interface {\n eth1\n }")
 	n := newFSMNode(t, conf, "10.0.0.1", Facts{})
 	n.handle(Start{})
 	n.advance(5 * time.Second)
 	_, after := n.reload(conf, Facts{InterfaceUp: func(name string) bool { return name != "eth1" }})
-	want := []string{"VI_1 SendAdvert prio 0", "VI_1 SendAdvert prio 0", "VI_1 CancelGARP", "VI_1 DelVIPs", "VI_1 Notify FAULT prio 100"}
+	want := []string{"VI_1 Notify FAULT prio 100", "VI_1 CancelGARP", "VI_1 DelVIPs"}
 	if got := kinds(after); !slices.Equal(got, want) {
 		t.Errorf("after %v\nwant  %v", got, want)
 	}
-	if c, _ := n.m.Counters("VI_1"); c.ReleaseMaster != 1 || c.BecomeMaster != 1 || c.PriZeroSent != 1 {
+	if c, _ := n.m.Counters("VI_1"); c.ReleaseMaster != 0 || c.BecomeMaster != 1 || c.PriZeroSent != 0 {
 		t.Errorf("counters %+v", c)
 	}
 }
