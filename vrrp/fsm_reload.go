@@ -200,7 +200,8 @@ func (m *Machine) Reload(cfg *parser.Config, facts Facts, now time.Time) (before
 				faulty = true
 			}
 		}
-		v.state, v.vipSet, v.notifiesSent = o.state, o.vipSet, o.notifiesSent
+		// notifiesSent starts again, as on keepalived's new instance objects
+		v.state, v.vipSet = o.state, o.vipSet
 		v.masterAddr, v.masterPrio = o.masterAddr, o.masterPrio
 		v.preemptTime = o.preemptTime
 		v.garpTimers = o.garpTimers
@@ -261,6 +262,21 @@ func (m *Machine) Reload(cfg *parser.Config, facts Facts, now time.Time) (before
 			g.state = StateInit
 		default:
 			g.state = StateBackup
+		}
+	}
+
+	// vrrp_init_state: a group in FAULT or BACKUP notifies, unless it was
+	// already in that state before the reload.
+	oldGroups := map[string]State{}
+	for _, g := range m.groups {
+		oldGroups[g.name] = g.state
+	}
+	for _, g := range n.groups {
+		if st, ok := oldGroups[g.name]; ok && st == g.state {
+			continue
+		}
+		if g.state == StateFault || g.state == StateBackup {
+			n.groupNotify(g)
 		}
 	}
 

@@ -174,3 +174,37 @@ func TestMatchInstances(t *testing.T) {
 		t.Errorf("matches %v", got)
 	}
 }
+
+// Sync groups: a group whose state did not change says nothing; a new
+// group of BACKUP members notifies BACKUP; a group whose member is now
+// faulty goes FAULT.
+func TestMachineReloadSyncGroups(t *testing.T) {
+	group := func(name string, extra string) string {
+		return "vrrp_sync_group " + name + " {\n  group {\n    VI_1\n    VI_2\n  }\n" + extra + "}\n" +
+			"vrrp_instance VI_2 {\n  interface eth0\n  virtual_router_id 52\n  priority 100\n  virtual_ipaddress {\n    10.0.0.102/24\n  }\n}\n"
+	}
+	conf := group("G", "") + fsmInst("VI_1", 100, "track_interface {\n eth1\n }")
+	n := newFSMNode(t, conf, "10.0.0.1", Facts{})
+	n.handle(Start{})
+	n.advance(time.Second)
+	if st, _ := n.m.GroupState("G"); st != StateBackup {
+		t.Fatalf("group %v", st)
+	}
+	if _, after := n.reload(conf, Facts{}); len(kinds(after)) != 0 {
+		t.Errorf("identical reload: %v", kinds(after))
+	}
+	renamed := group("H", "") + fsmInst("VI_1", 100, "track_interface {\n eth1\n }")
+	if _, after := n.reload(renamed, Facts{}); !slices.Equal(kinds(after), []string{"group H Notify BACKUP prio 0"}) {
+		t.Errorf("new group: %v", kinds(after))
+	}
+	_, after := n.reload(renamed, Facts{InterfaceUp: func(name string) bool { return name != "eth1" }})
+	if st, _ := n.m.GroupState("H"); st != StateFault {
+		t.Errorf("group %v with a faulty member", st)
+	}
+	if !slices.Contains(kinds(after), "group H Notify FAULT prio 0") || !slices.Contains(kinds(after), "VI_1 Notify FAULT prio 100") {
+		t.Errorf("fault: %v", kinds(after))
+	}
+	if sg := n.m.SyncGroups(); len(sg) != 1 || sg[0].NumMemberFault != 1 || !slices.Equal(sg[0].Members, []string{"VI_1", "VI_2"}) {
+		t.Errorf("sync groups %+v", sg)
+	}
+}
