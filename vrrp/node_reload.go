@@ -124,6 +124,17 @@ func (n *Node) reload(cfg *parser.Config) error {
 		}
 	}
 
+	// The pacer takes the new garp_interval / garp_group spacing; queued
+	// frames and the times of the last ones carry over.
+	pacer := NewGARPPacer(cfg)
+	pacer.pending, pacer.state, pacer.addrRank = n.pacer.pending, n.pacer.state, n.pacer.addrRank
+	for name, r := range n.pacer.instRank {
+		if _, ok := pacer.instRank[name]; !ok {
+			pacer.instRank[name] = r
+		}
+	}
+	n.pacer = pacer
+
 	// Matched instances carry their receive counters, AH sequences and
 	// installed objects; a MASTER applies the difference.
 	vmacUndo := map[string]func(){}
