@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -97,6 +98,7 @@ type reloadFixture struct {
 	tn    *testNode
 	calls *countingAddrs
 	spy   *fakeConn
+	opens atomic.Int32 // advert sockets opened
 }
 
 func startMaster(t *testing.T, conf string) *reloadFixture {
@@ -106,6 +108,11 @@ func startMaster(t *testing.T, conf string) *reloadFixture {
 	f.tn = startTestNode(t, w, "10.99.0.1", conf, func(c *NodeConfig) {
 		f.calls = &countingAddrs{AddressManager: c.Addrs}
 		c.Addrs = f.calls
+		open := c.OpenConn
+		c.OpenConn = func(cc ConnConfig) (AdvertConn, error) {
+			f.opens.Add(1)
+			return open(cc)
+		}
 	})
 	time.Sleep(4 * time.Second)
 	synctest.Wait()
@@ -155,6 +162,9 @@ func TestNodeReloadIdentical(t *testing.T) {
 		f.reload(t, conf)
 		if c := f.calls.take(); len(c) != 0 {
 			t.Errorf("address manager calls on an identical reload: %v", c)
+		}
+		if n := f.opens.Load(); n != 1 {
+			t.Errorf("%d advert sockets opened, want the one of the start (kept)", n)
 		}
 		g2, n2 := f.tn.rec.snapshot()
 		if len(g2) != len(garps) || len(n2) != len(notes) {
