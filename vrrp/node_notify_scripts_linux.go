@@ -2,7 +2,9 @@ package vrrp
 
 import (
 	"context"
+	"fmt"
 	"reflect"
+	"sync"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/notify"
@@ -13,13 +15,20 @@ import (
 // instance's and sync group's notify scripts (notify_master ... notify,
 // run through a notify.Queue, one queue key per instance or group so
 // their scripts keep their order), the notify FIFO lines and, once
-// EnableMail was called, the smtp_alert mails. The caller opens the FIFOs
-// (notify_fifo, vrrp_notify_fifo) and owns the queue. It follows a reload
+// EnableMail was called, the smtp_alert mails. The caller owns the queue
+// and opens the FIFOs (notify_fifo, vrrp_notify_fifo), or has the
+// notifier do it (ManageFIFOs). It follows a reload
 // through ReloadConfig (the Node calls it in order with the
 // notifications).
 type ScriptNotifier struct {
-	queue     *notify.Queue
+	queue *notify.Queue
+	// fifoMu guards fifos, which a reload may replace while CloseFIFOs
+	// runs at shutdown.
+	fifoMu    sync.Mutex
 	fifos     notify.FIFOs
+	openFIFOs func(*parser.Config) notify.FIFOs
+	fifoKey   string
+	cfg       *parser.Config
 	instances map[string]instanceNotify
 	groups    map[string]groupNotify
 
@@ -76,6 +85,15 @@ func NewScriptNotifier(cfg *parser.Config, q *notify.Queue, fifos notify.FIFOs) 
 }
 
 func (sn *ScriptNotifier) load(cfg *parser.Config) {
+	sn.cfg = cfg
+	key := fifoKeyOf(cfg)
+	if sn.openFIFOs != nil && key != sn.fifoKey {
+		sn.fifoMu.Lock()
+		_ = sn.fifos.Close()
+		sn.fifos = sn.openFIFOs(cfg)
+		sn.fifoMu.Unlock()
+	}
+	sn.fifoKey = key
 	sn.instances = map[string]instanceNotify{}
 	sn.groups = map[string]groupNotify{}
 	for _, vi := range cfg.Instances {
@@ -137,6 +155,46 @@ func mailConfigOf(g *parser.GlobalDefs) notify.MailConfig {
 	return mc
 }
 
+// fifoKeyOf is what the VRRP FIFOs are opened from (positions aside).
+func fifoKeyOf(cfg *parser.Config) string {
+	key := ""
+	for _, f := range []parser.NotifyFIFO{cfg.Global.NotifyFIFO, cfg.Global.VRRPNotifyFIFO} {
+		key += fmt.Sprintf("%q %q %q|", f.Name, f.User, f.Group)
+		if s := f.Script; s != nil {
+			key += fmt.Sprintf("%q %d %d %v|", s.Argv, s.UID, s.GID, s.Disabled)
+		}
+	}
+	return key
+}
+
+// ManageFIFOs has the notifier open the notify FIFOs itself with open,
+// now and again when a reload changes notify_fifo or vrrp_notify_fifo
+// (the old ones are closed then); it replaces the FIFOs given to
+// NewScriptNotifier. Call it before the Node runs, and CloseFIFOs at the
+// end.
+func (sn *ScriptNotifier) ManageFIFOs(open func(*parser.Config) notify.FIFOs) {
+	sn.fifoMu.Lock()
+	defer sn.fifoMu.Unlock()
+	_ = sn.fifos.Close()
+	sn.openFIFOs = open
+	sn.fifos = open(sn.cfg)
+}
+
+// CloseFIFOs closes the notify FIFOs.
+func (sn *ScriptNotifier) CloseFIFOs() error {
+	sn.fifoMu.Lock()
+	defer sn.fifoMu.Unlock()
+	err := sn.fifos.Close()
+	sn.fifos = nil
+	return err
+}
+
+func (sn *ScriptNotifier) writeFIFOs(line []byte) {
+	sn.fifoMu.Lock()
+	defer sn.fifoMu.Unlock()
+	sn.fifos.Write(line)
+}
+
 // EnableMail turns on smtp_alert: newMailer makes the sender for
 // global_defs' mail settings, now and again when a reload changes them.
 // Call it before the Node runs.
@@ -156,7 +214,7 @@ func (sn *ScriptNotifier) Notify(_ context.Context, n Notification) {
 	st := notify.State(n.Type)
 	if n.Group != "" {
 		g := sn.groups[n.Group]
-		sn.fifos.Write(notify.GroupLine(n.Group, st))
+		sn.writeFIFOs(notify.GroupLine(n.Group, st))
 		if cmds := g.scripts.Commands(n.Group, st); len(cmds) > 0 && sn.queue != nil {
 			sn.queue.Submit("vrrp_sync_group "+n.Group, cmds...)
 		}
@@ -170,7 +228,7 @@ func (sn *ScriptNotifier) Notify(_ context.Context, n Notification) {
 		st = notify.Fault
 		scripts.Fault = nil
 	}
-	sn.fifos.Write(notify.InstanceLine(n.Instance, st, n.Priority))
+	sn.writeFIFOs(notify.InstanceLine(n.Instance, st, n.Priority))
 	if cmds := scripts.Commands(n.Instance, st, n.Priority); len(cmds) > 0 && sn.queue != nil {
 		sn.queue.Submit("vrrp_instance "+n.Instance, cmds...)
 	}

@@ -194,3 +194,40 @@ vrrp_instance VI_2 {
 		t.Errorf("generic notify of the deleted instance missing: %q", ran)
 	}
 }
+
+// TestScriptNotifierReopensFIFOs: with ManageFIFOs the notifier opens the
+// FIFOs at once and again only when a reload changes their settings.
+func TestScriptNotifierReopensFIFOs(t *testing.T) {
+	conf := func(fifo string) *parser.Config {
+		res := parser.LoadBytes("test.conf", []byte(`global_defs {
+ vrrp_notify_fifo `+fifo+`
+}
+vrrp_instance VI_1 {
+ interface eth0
+ virtual_router_id 51
+ virtual_ipaddress {
+  10.0.0.1
+ }
+}
+`), parser.Options{Host: testHost{}})
+		if res.Config == nil {
+			t.Fatal(res.Diagnostics)
+		}
+		return res.Config
+	}
+	var opened []string
+	sn := NewScriptNotifier(conf("/run/a.fifo"), nil, nil)
+	sn.ManageFIFOs(func(c *parser.Config) notify.FIFOs {
+		opened = append(opened, c.Global.VRRPNotifyFIFO.Name)
+		return nil
+	})
+	sn.ReloadConfig(conf("/run/a.fifo"))
+	sn.ReloadConfig(conf("/run/b.fifo"))
+	if !slices.Equal(opened, []string{"/run/a.fifo", "/run/b.fifo"}) {
+		t.Errorf("opened %v", opened)
+	}
+	sn.Notify(t.Context(), Notification{Instance: "VI_1", State: StateMaster, Type: "MASTER", Priority: 100})
+	if err := sn.CloseFIFOs(); err != nil {
+		t.Error(err)
+	}
+}

@@ -54,9 +54,11 @@ func (v *vrrpEngine) Run(ctx context.Context) error {
 	nctx, ncancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer ncancel()
 	queue := notify.NewQueue(nctx, notify.QueueOptions{Logger: v.log})
-	fifos := openVRRPFIFOs(nctx, cfg, v.log)
-	defer fifos.Close()
-	sn := vrrp.NewScriptNotifier(cfg, queue, fifos)
+	sn := vrrp.NewScriptNotifier(cfg, queue, nil)
+	// The notifier opens the FIFOs, and opens them again when a reload
+	// changes them.
+	sn.ManageFIFOs(func(c *parser.Config) notify.FIFOs { return openVRRPFIFOs(nctx, c, v.log) })
+	defer func() { _ = sn.CloseFIFOs() }()
 	var mailMu sync.Mutex
 	var mailers []*notify.Mailer
 	sn.EnableMail(func(mc notify.MailConfig) vrrp.MailSender {
