@@ -271,12 +271,24 @@ func (m *Machine) Reload(cfg *parser.Config, facts Facts, now time.Time) (before
 	for _, g := range m.groups {
 		oldGroups[g.name] = g.state
 	}
+	fifoStates := cfg.Global.FIFOWriteVRRPStatesOnReload
 	for _, g := range n.groups {
-		if st, ok := oldGroups[g.name]; ok && st == g.state {
-			continue
-		}
-		if g.state == StateFault || g.state == StateBackup {
+		st, ok := oldGroups[g.name]
+		if (!ok || st != g.state) && (g.state == StateFault || g.state == StateBackup) {
 			n.groupNotify(g)
+		} else if fifoStates {
+			n.emit(Action{Kind: ActNotify, Group: g.name, State: g.state, NotifyType: g.state.String(), FIFOOnly: true})
+		}
+	}
+	// fifo_write_vrrp_states_on_reload: the instances keeping BACKUP or
+	// FAULT write their state to the FIFOs again (a MASTER does not, as in
+	// keepalived).
+	if fifoStates {
+		for _, v := range n.insts {
+			if o := partner[v]; o != nil && o.state == v.state && (v.state == StateBackup || v.state == StateFault) {
+				n.emit(Action{Kind: ActNotify, Instance: v.name, State: v.state, NotifyType: v.state.String(),
+					Priority: v.effPrio, FIFOOnly: true})
+			}
 		}
 	}
 

@@ -208,3 +208,31 @@ func TestMachineReloadSyncGroups(t *testing.T) {
 		t.Errorf("sync groups %+v", sg)
 	}
 }
+
+// fifo_write_vrrp_states_on_reload: an instance keeping BACKUP writes its
+// state to the FIFOs again (FIFO only); without the option nothing.
+func TestMachineReloadFIFOStates(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		conf := fsmInst("VI_1", 100)
+		if on {
+			conf = "global_defs {\n  fifo_write_vrrp_states_on_reload\n}\n" + conf
+		}
+		n := newFSMNode(t, conf, "10.0.0.1", Facts{})
+		n.handle(Start{})
+		n.advance(time.Second)
+		n.handle(AdvertReceived{Instance: "VI_1", Src: netip.MustParseAddr("10.0.0.2"), Priority: 200})
+		_, after := n.reload(conf, Facts{})
+		var got []Action
+		for _, a := range after {
+			if a.Kind == ActNotify {
+				got = append(got, a)
+			}
+		}
+		switch {
+		case !on && len(got) != 0:
+			t.Errorf("notifications without the option: %v", got)
+		case on && (len(got) != 1 || !got[0].FIFOOnly || got[0].NotifyType != "BACKUP" || got[0].Instance != "VI_1"):
+			t.Errorf("notifications with the option: %+v", got)
+		}
+	}
+}

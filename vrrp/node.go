@@ -640,7 +640,7 @@ func (n *Node) exec(acts []Action) {
 			n.pacer.Cancel(a.Instance)
 		case ActNotify:
 			n.notify.push(Notification{Instance: a.Instance, Group: a.Group, State: a.State, Type: a.NotifyType,
-				Priority: a.Priority})
+				Priority: a.Priority, FIFOOnly: a.FIFOOnly})
 		}
 	}
 	n.updateStates()

@@ -18,6 +18,9 @@ type Notification struct {
 	// MASTER_RX_LOWER_PRI, MASTER_PRIORITY or BACKUP_PRIORITY.
 	Type     string
 	Priority int
+	// FIFOOnly asks for the FIFO line alone, no script or mail
+	// (fifo_write_vrrp_states_on_reload).
+	FIFOOnly bool
 }
 
 // Notifier delivers notifications. The Node calls it from a goroutine of
@@ -36,6 +39,9 @@ type LogNotifier struct {
 
 // Notify implements Notifier.
 func (l LogNotifier) Notify(_ context.Context, n Notification) {
+	if n.FIFOOnly {
+		return // there is no FIFO here
+	}
 	log := l.Logger
 	if log == nil {
 		log = slog.Default()

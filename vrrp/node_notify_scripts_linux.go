@@ -215,6 +215,9 @@ func (sn *ScriptNotifier) Notify(_ context.Context, n Notification) {
 	if n.Group != "" {
 		g := sn.groups[n.Group]
 		sn.writeFIFOs(notify.GroupLine(n.Group, st))
+		if n.FIFOOnly {
+			return
+		}
 		if cmds := g.scripts.Commands(n.Group, st); len(cmds) > 0 && sn.queue != nil {
 			sn.queue.Submit("vrrp_sync_group "+n.Group, cmds...)
 		}
@@ -229,6 +232,9 @@ func (sn *ScriptNotifier) Notify(_ context.Context, n Notification) {
 		scripts.Fault = nil
 	}
 	sn.writeFIFOs(notify.InstanceLine(n.Instance, st, n.Priority))
+	if n.FIFOOnly {
+		return
+	}
 	if cmds := scripts.Commands(n.Instance, st, n.Priority); len(cmds) > 0 && sn.queue != nil {
 		sn.queue.Submit("vrrp_instance "+n.Instance, cmds...)
 	}

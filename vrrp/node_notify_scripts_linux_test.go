@@ -173,6 +173,9 @@ vrrp_instance VI_2 {
 	}
 	sn.Notify(ctx, Notification{Instance: "VI_1", State: StateFault, Type: "DELETED", Priority: 100})
 	sn.Notify(ctx, Notification{Instance: "VI_1", State: StateStop, Type: "STOP", Priority: 100})
+	// a FIFO-only notification (fifo_write_vrrp_states_on_reload) runs
+	// nothing and mails nothing
+	sn.Notify(ctx, Notification{Instance: "VI_1", State: StateBackup, Type: "BACKUP", Priority: 100, FIFOOnly: true})
 	if got := mailers[1].subjects(); !slices.Equal(got, []string{"[r1] VRRP Instance VI_1 - Stopping"}) {
 		t.Errorf("mails after the reload %v", got)
 	}
@@ -189,6 +192,15 @@ vrrp_instance VI_2 {
 	}
 	if faults != 1 { // the FAULT notification's only
 		t.Errorf("notify_fault ran for a deleted instance without notify_deleted: %q", ran)
+	}
+	backups := 0
+	for _, r := range ran {
+		if r == "echo any INSTANCE VI_1 BACKUP 100" {
+			backups++
+		}
+	}
+	if backups != 2 {
+		t.Errorf("generic notify ran %d times for BACKUP, want 2 (not for the FIFO-only one): %q", backups, ran)
 	}
 	if !slices.Contains(ran, "echo any INSTANCE VI_1 FAULT 100") {
 		t.Errorf("generic notify of the deleted instance missing: %q", ran)
