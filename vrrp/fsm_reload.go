@@ -85,10 +85,10 @@ func MatchInstances(old, cfg *parser.Config) map[string]string {
 // recomputed; a MASTER advertises again at once, a BACKUP restarts its
 // down timer. FAULT is worked out afresh from the tracked objects: an
 // instance now faulty enters FAULT (a MASTER drops its addresses), one
-// no longer faulty starts as at Start, as does a new instance. Address differences of a
-// matched MASTER are the runner's (the machine only knows whether a list
-// is empty): it removes what left the configuration, adds what came, and
-// sends GARPs when something was added.
+// no longer faulty starts as at Start, as does a new instance. Address
+// differences of a matched MASTER are the runner's (the machine only knows
+// whether a list is empty): it removes what left the configuration, adds
+// what came, and sends GARPs when something was added.
 //
 // On error (cfg cannot be built) nothing changed and the machine runs on.
 func (m *Machine) Reload(cfg *parser.Config, facts Facts, now time.Time) (before, after []Action, err error) {
@@ -180,8 +180,13 @@ func (m *Machine) Reload(cfg *parser.Config, facts Facts, now time.Time) (before
 		}
 		// A matched instance starts from its old effective priority, so
 		// that only a real change is logged (and told to FIFOs).
-		if o := partner[v]; o != nil && v.basePrio != fsmPrioOwner && o.basePrio != fsmPrioOwner {
-			v.effPrio = o.effPrio
+		// Its state is the old one already, so that a priority
+		// notification names it rightly.
+		if o := partner[v]; o != nil {
+			v.state = o.state
+			if v.basePrio != fsmPrioOwner && o.basePrio != fsmPrioOwner {
+				v.effPrio = o.effPrio
+			}
 		}
 	}
 	n.initTracking()

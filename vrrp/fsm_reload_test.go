@@ -236,3 +236,19 @@ func TestMachineReloadFIFOStates(t *testing.T) {
 		}
 	}
 }
+
+// A changed priority of a MASTER with notify_priority_changes is logged
+// and told to the FIFOs as MASTER_PRIORITY.
+func TestMachineReloadPriorityNotify(t *testing.T) {
+	conf := func(prio int) string { return fsmInst("VI_1", prio, "notify_priority_changes") }
+	n := newFSMNode(t, conf(100), "10.0.0.1", Facts{})
+	n.handle(Start{})
+	n.advance(5 * time.Second)
+	_, after := n.reload(conf(120), Facts{})
+	if got := kinds(after); !slices.Equal(got, []string{"VI_1 Notify MASTER_PRIORITY prio 120"}) {
+		t.Errorf("after %v", got)
+	}
+	if !n.hasLog("(VI_1) Changing effective priority from 100 to 120") {
+		t.Errorf("logs %q", n.logs())
+	}
+}
