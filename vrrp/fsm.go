@@ -264,9 +264,11 @@ type Action struct {
 	// Force asks the runner to remove addresses even if it did not add
 	// them (the clean-up of left-overs at start).
 	Force bool
-	// State and NotifyType describe a notification.
+	// State and NotifyType describe a notification. FIFOOnly asks for the
+	// FIFO line alone (fifo_write_vrrp_states_on_reload).
 	State      State
 	NotifyType string
+	FIFOOnly   bool
 	// Msg and Detail describe a log line.
 	Msg    string
 	Detail bool
@@ -334,4 +336,7 @@ type InstanceStatus struct {
 	SourceAddr netip.Addr
 	// Faults counts the fault causes currently active.
 	Faults int
+	// ScriptsInit counts the tracked weight-0 vrrp_scripts that have not
+	// reported yet.
+	ScriptsInit int
 }

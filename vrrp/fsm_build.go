@@ -80,6 +80,16 @@ type fsmInstance struct {
 	garpRefreshTimer  time.Time
 	garpExtraIfTimer  time.Time
 	sync              *fsmGroup
+
+	// keepalived's vrrp_stats send and state counters (see InstanceCounters)
+	advertSent, priZeroSent      uint64
+	becameMaster, releasedMaster uint64
+	// reloadKey is what matches this instance to one of a new
+	// configuration on reload (see reloadKeyOf).
+	reloadKey string
+	// sendDeleted is notify_deleted: an instance gone at reload reports
+	// DELETED rather than FAULT.
+	sendDeleted bool
 }
 
 // fsmGarpTimer is a delayed GARP burst: keepalived's garp_delay and
@@ -128,6 +138,7 @@ func NewMachine(cfg *parser.Config, facts Facts) (*Machine, error) {
 			return nil, fmt.Errorf("vrrp: instance %s defined twice", vi.Name)
 		}
 		v := newFSMInstance(vi)
+		v.reloadKey = reloadKeyOf(vi, cfg)
 		m.insts = append(m.insts, v)
 		m.byName[v.name] = v
 	}
@@ -301,6 +312,7 @@ func newFSMInstance(vi *parser.VRRPInstance) *fsmInstance {
 		unicast:               vi.Unicast,
 		basePrio:              vi.Priority,
 		faultCauses:           map[string]bool{},
+		sendDeleted:           vi.SendDeleted,
 	}
 	// keepalived drops garp_extra_if when there is no extra interface
 	// (with `all`) or no per-address VMAC (without).
@@ -387,6 +399,7 @@ func (m *Machine) Status(name string) (s InstanceStatus, ok bool) {
 		MasterPriority:     v.masterPrio,
 		SourceAddr:         v.src,
 		Faults:             v.numFault,
+		ScriptsInit:        v.numScriptInit,
 	}, true
 }
 

@@ -86,42 +86,48 @@ func (m *Machine) start() {
 		}
 	}
 	for _, v := range m.insts {
-		begin := v.state
-		if v.state == StateFault {
-			v.wantstate = StateFault
-		}
-		newState := v.wantstate
-		if v.sync != nil {
-			newState = v.sync.state
-		}
-		isUp := v.numFault == 0
-		noInit := v.numScriptInit == 0 && (v.sync == nil || v.sync.numMemberInit == 0)
-		if isUp && newState == StateMaster && noInit && v.basePrio == fsmPrioOwner && v.wantstate == StateMaster {
-			// keepalived times out of BACKUP after 1 µs.
-			v.state = StateBackup
-			v.msDownTimer = 1
-			continue
-		}
-		if newState == StateBackup && v.wantstate == StateMaster {
-			v.msDownTimer = v.masterAdverInt + v.skewMinUS()
-		} else {
-			v.msDownTimer = v.mdiUS()
-		}
-		if isUp && newState != StateFault && noInit {
-			if v.state != StateBackup {
-				m.log(false, "(%s) Entering BACKUP STATE (init)", v.name)
-				v.state = StateBackup
-			}
-		} else {
-			// keepalived 2.2.7 compares the state with itself here, so its
-			// "Entering FAULT STATE (init)" line is never printed.
-			v.state = StateFault
-		}
-		if begin != v.state && (v.state != StateFault || v.numFault > 0) {
-			m.instanceNotify(v)
-		}
+		m.initState(v)
 	}
 	for _, v := range m.insts {
 		m.initSands(v)
+	}
+}
+
+// initState is vrrp_init_state for one instance: BACKUP (or FAULT), or on
+// its way to MASTER at once for an address owner configured MASTER.
+func (m *Machine) initState(v *fsmInstance) {
+	begin := v.state
+	if v.state == StateFault {
+		v.wantstate = StateFault
+	}
+	newState := v.wantstate
+	if v.sync != nil {
+		newState = v.sync.state
+	}
+	isUp := v.numFault == 0
+	noInit := v.numScriptInit == 0 && (v.sync == nil || v.sync.numMemberInit == 0)
+	if isUp && newState == StateMaster && noInit && v.basePrio == fsmPrioOwner && v.wantstate == StateMaster {
+		// keepalived times out of BACKUP after 1 µs.
+		v.state = StateBackup
+		v.msDownTimer = 1
+		return
+	}
+	if newState == StateBackup && v.wantstate == StateMaster {
+		v.msDownTimer = v.masterAdverInt + v.skewMinUS()
+	} else {
+		v.msDownTimer = v.mdiUS()
+	}
+	if isUp && newState != StateFault && noInit {
+		if v.state != StateBackup {
+			m.log(false, "(%s) Entering BACKUP STATE (init)", v.name)
+			v.state = StateBackup
+		}
+	} else {
+		// keepalived 2.2.7 compares the state with itself here, so its
+		// "Entering FAULT STATE (init)" line is never printed.
+		v.state = StateFault
+	}
+	if begin != v.state && (v.state != StateFault || v.numFault > 0) {
+		m.instanceNotify(v)
 	}
 }

@@ -109,6 +109,7 @@ func (m *Machine) masterTx(v *fsmInstance) {
 
 // becomeMaster is vrrp_state_become_master.
 func (m *Machine) becomeMaster(v *fsmInstance) {
+	v.becameMaster++
 	m.firewallLog(v, "sett")
 	if v.hasVIPs {
 		m.log(true, "(%s) setting VIPs.", v.name)
@@ -146,6 +147,7 @@ func (m *Machine) sendLinkUpdate(v *fsmInstance, rep int) {
 }
 
 func (m *Machine) sendAdvert(v *fsmInstance, prio int) {
+	v.advertSent++
 	m.emit(Action{Kind: ActSendAdvert, Instance: v.name, Priority: prio})
 }
 
@@ -154,6 +156,7 @@ func (m *Machine) sendAdvert(v *fsmInstance, prio int) {
 func (m *Machine) restoreInterface(v *fsmInstance, advF bool) {
 	if advF {
 		m.sendAdvert(v, 0)
+		v.priZeroSent++
 		m.log(true, "(%s) sent 0 priority", v.name)
 	}
 	m.removeAll(v, v.vipSet, false)
@@ -213,6 +216,7 @@ func (m *Machine) leaveMaster(v *fsmInstance, advF bool) {
 	}
 	m.restoreInterface(v, advF)
 	v.state = v.wantstate
+	v.releasedMaster++
 	m.instanceNotify(v)
 	v.msDownTimer = v.mdiUS()
 	m.initSands(v)

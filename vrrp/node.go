@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/parser"
@@ -87,8 +88,6 @@ type Node struct {
 	loopDone chan struct{} // closed when Run stops reading events
 	notify   *notifyQueue
 
-	// cleanups run when Run returns (VMAC removal), last first.
-	cleanups []func()
 	// srcs are the advert sources of instances without a configured one,
 	// as last told to the machine.
 	srcs map[string]netip.Addr
@@ -96,8 +95,25 @@ type Node struct {
 	// "instance|address", when it differs from the pacing interface.
 	garpDev map[string]string
 
-	mu     sync.Mutex
-	states map[string]State
+	// calls run functions inside the event loop (Snapshot, Reload);
+	// ready is closed when the loop starts reading them.
+	calls chan func()
+	ready chan struct{}
+	// running is set when Run begins; endLoop closes loopDone once.
+	running atomic.Bool
+	endLoop func()
+	// runCtx and runWG are Run's: goroutines started later (a reload's
+	// new sockets and probes) join them. probeCancel stops the probes of
+	// the current configuration.
+	runCtx      context.Context
+	runWG       *sync.WaitGroup
+	probeCancel context.CancelFunc
+	// vmacUndo removes the VMAC set up for an instance, by name.
+	vmacUndo map[string]func()
+
+	mu        sync.Mutex
+	states    map[string]State
+	lastTrans map[string]time.Time
 	// noAcceptWarned avoids repeating the no_accept warning.
 	noAcceptWarned bool
 }
@@ -144,7 +160,8 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger, insts: map[string]*nodeInstance{}, byConn: map[*nodeConn][]*nodeInstance{},
 		events: make(chan nodeEvent, 1024), loopDone: make(chan struct{}), states: map[string]State{},
-		srcs: map[string]netip.Addr{}, garpDev: map[string]string{}}
+		srcs: map[string]netip.Addr{}, garpDev: map[string]string{}, calls: make(chan func()), ready: make(chan struct{}),
+		vmacUndo: map[string]func(){}, lastTrans: map[string]time.Time{}}
 	if n.log == nil {
 		n.log = slog.Default()
 	}
@@ -152,6 +169,7 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 		n.cfg.Notifier = LogNotifier{Logger: n.log}
 	}
 	n.notify = newNotifyQueue(n.cfg.Notifier)
+	n.endLoop = sync.OnceFunc(func() { close(n.loopDone) })
 	return n, nil
 }
 
@@ -199,6 +217,56 @@ func (n *Node) sourceOf(vi *parser.VRRPInstance) netip.Addr {
 // installed sets.
 func (n *Node) setup() error {
 	c := n.cfg.Config
+	m, err := NewMachine(c, n.facts(c))
+	if err != nil {
+		return fmt.Errorf("vrrp: %w", err)
+	}
+	n.m = m
+	n.pacer = NewGARPPacer(c)
+
+	conns := map[string]*nodeConn{}
+	for _, vi := range c.Instances {
+		if vi.UseVMAC && n.cfg.SetupVMAC != nil {
+			undo, err := n.cfg.SetupVMAC(vi)
+			if err != nil {
+				return err
+			}
+			n.vmacUndo[vi.Name] = undo
+		}
+		ni, err := n.newInstance(vi)
+		if err != nil {
+			return err
+		}
+		cc := n.connConfig(vi)
+		key := connKey(cc)
+		nc := conns[key]
+		if nc == nil {
+			ac, err := n.cfg.OpenConn(cc)
+			if err != nil {
+				return fmt.Errorf("vrrp: (%s) advert socket on %s: %w", vi.Name, cc.Interface, err)
+			}
+			nc = &nodeConn{key: key, cfg: cc, conn: ac}
+			conns[key] = nc
+			n.conns = append(n.conns, nc)
+		}
+		ni.conn = nc
+		n.byConn[nc] = append(n.byConn[nc], ni)
+		n.insts[vi.Name] = ni
+		if !vi.SrcIP.IsValid() {
+			n.srcs[vi.Name] = n.sourceOf(vi)
+		}
+	}
+	return nil
+}
+
+// connKey identifies a socket: instances with the same key share it, and
+// a reload keeps a socket whose key is still used.
+func connKey(cc ConnConfig) string {
+	return fmt.Sprintf("%s|%v|%v|%v|%v", cc.Interface, cc.IPv6, cc.AH, cc.Group, cc.UnicastSrc)
+}
+
+// facts reads what the machine needs at Start (or Reload) for c.
+func (n *Node) facts(c *parser.Config) Facts {
 	facts := Facts{
 		SourceAddr: func(name string) netip.Addr {
 			for _, vi := range c.Instances {
@@ -222,46 +290,7 @@ func (n *Node) setup() error {
 		counts := n.processScanner().Counts()
 		facts.ProcessCount = func(name string) int { return counts[name] }
 	}
-	m, err := NewMachine(c, facts)
-	if err != nil {
-		return fmt.Errorf("vrrp: %w", err)
-	}
-	n.m = m
-	n.pacer = NewGARPPacer(c)
-
-	conns := map[string]*nodeConn{}
-	for _, vi := range c.Instances {
-		if vi.UseVMAC && n.cfg.SetupVMAC != nil {
-			undo, err := n.cfg.SetupVMAC(vi)
-			if err != nil {
-				return err
-			}
-			n.cleanups = append(n.cleanups, undo)
-		}
-		ni, err := n.newInstance(vi)
-		if err != nil {
-			return err
-		}
-		cc := n.connConfig(vi)
-		key := fmt.Sprintf("%s|%v|%v|%v|%v", cc.Interface, cc.IPv6, cc.AH, cc.Group, cc.UnicastSrc)
-		nc := conns[key]
-		if nc == nil {
-			ac, err := n.cfg.OpenConn(cc)
-			if err != nil {
-				return fmt.Errorf("vrrp: (%s) advert socket on %s: %w", vi.Name, cc.Interface, err)
-			}
-			nc = &nodeConn{key: key, cfg: cc, conn: ac}
-			conns[key] = nc
-			n.conns = append(n.conns, nc)
-		}
-		ni.conn = nc
-		n.byConn[nc] = append(n.byConn[nc], ni)
-		n.insts[vi.Name] = ni
-		if !vi.SrcIP.IsValid() {
-			n.srcs[vi.Name] = n.sourceOf(vi)
-		}
-	}
-	return nil
+	return facts
 }
 
 func (n *Node) connConfig(vi *parser.VRRPInstance) ConnConfig {
@@ -403,9 +432,11 @@ func (n *Node) send(ev Event) {
 // addresses, STOP notifications are delivered, sockets are closed. A Node
 // runs once.
 func (n *Node) Run(ctx context.Context) error {
+	n.running.Store(true)
+	defer n.endLoop()
 	defer func() {
-		for i := len(n.cleanups) - 1; i >= 0; i-- {
-			n.cleanups[i]()
+		for _, undo := range n.vmacUndo {
+			undo()
 		}
 	}()
 	if err := n.setup(); err != nil {
@@ -422,19 +453,31 @@ func (n *Node) Run(ctx context.Context) error {
 
 	pctx, pcancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
+	n.runCtx, n.runWG = pctx, &wg
 	defer func() {
-		close(n.loopDone)
+		n.endLoop()
 		pcancel()
 		wg.Wait()
 	}()
 	for _, c := range n.conns {
+		n.startReceive(c)
+	}
+	n.startProbes()
+	if n.cfg.WatchAddrs != nil {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			n.receive(pctx, c)
+			if err := n.cfg.WatchAddrs(pctx, func(u AddrUpdate) {
+				select {
+				case n.events <- nodeEvent{addr: &u}:
+				case <-pctx.Done():
+				}
+			}); err != nil {
+				n.log.Warn(err.Error())
+			}
 		}()
 	}
-	n.startProbes(pctx, &wg)
+	close(n.ready)
 
 	n.exec(n.m.Handle(time.Now(), Start{}))
 	timer := time.NewTimer(time.Hour)
@@ -460,6 +503,8 @@ func (n *Node) Run(ctx context.Context) error {
 			for _, t := range n.pacer.Due(now) {
 				n.announce(t)
 			}
+		case f := <-n.calls:
+			f()
 		case e := <-n.events:
 			switch {
 			case e.ev != nil:
@@ -560,7 +605,8 @@ func (n *Node) received(c *nodeConn, rx Received) {
 	n.exec(n.m.Handle(time.Now(), ar))
 }
 
-// exec carries out the machine's actions in order.
+// exec carries out the machine's actions in order. The machine's own log
+// actions carry keepalived's lines about them ("setting VIPs." ...).
 func (n *Node) exec(acts []Action) {
 	for _, a := range acts {
 		ni := n.insts[a.Instance]
@@ -573,28 +619,20 @@ func (n *Node) exec(acts []Action) {
 			if !a.Accept {
 				n.warnNoAccept(ni)
 			}
-			n.logf(true, "(%s) setting VIPs.", a.Instance)
 			n.logErr(ni.vips.Install())
 		case ActDelVIPs:
-			n.logf(true, "(%s) removing VIPs.", a.Instance)
 			n.logErr(n.remove(ni.vips, a.Force))
 		case ActAddEVIPs:
-			n.logf(true, "(%s) setting E-VIPs.", a.Instance)
 			n.logErr(ni.evips.Install())
 		case ActDelEVIPs:
-			n.logf(true, "(%s) removing E-VIPs.", a.Instance)
 			n.logErr(n.remove(ni.evips, a.Force))
 		case ActAddRoutes:
-			n.logf(true, "(%s) setting Virtual Routes", a.Instance)
 			n.logErr(ni.routes.Install())
 		case ActDelRoutes:
-			n.logf(true, "(%s) removing Virtual Routes", a.Instance)
 			n.logErr(n.remove(ni.routes, a.Force))
 		case ActAddRules:
-			n.logf(true, "(%s) setting Virtual Rules", a.Instance)
 			n.logErr(ni.rules.Install())
 		case ActDelRules:
-			n.logf(true, "(%s) removing Virtual Rules", a.Instance)
 			n.logErr(n.remove(ni.rules, a.Force))
 		case ActGARP:
 			n.garp(ni, a.Repeat)
@@ -602,7 +640,7 @@ func (n *Node) exec(acts []Action) {
 			n.pacer.Cancel(a.Instance)
 		case ActNotify:
 			n.notify.push(Notification{Instance: a.Instance, Group: a.Group, State: a.State, Type: a.NotifyType,
-				Priority: a.Priority})
+				Priority: a.Priority, FIFOOnly: a.FIFOOnly})
 		}
 	}
 	n.updateStates()
@@ -634,6 +672,9 @@ func (n *Node) updateStates() {
 	defer n.mu.Unlock()
 	for name := range n.insts {
 		if st, ok := n.m.Status(name); ok {
+			if prev, seen := n.states[name]; !seen || prev != st.State {
+				n.lastTrans[name] = time.Now()
+			}
 			n.states[name] = st.State
 		}
 	}
@@ -714,8 +755,22 @@ func (n *Node) announce(t GARPTarget) {
 	}
 }
 
-// startProbes starts the tracking goroutines the configuration needs.
-func (n *Node) startProbes(ctx context.Context, wg *sync.WaitGroup) {
+// startReceive starts the goroutine reading one socket until Run ends or
+// the socket is closed.
+func (n *Node) startReceive(c *nodeConn) {
+	n.runWG.Add(1)
+	go func() {
+		defer n.runWG.Done()
+		n.receive(n.runCtx, c)
+	}()
+}
+
+// startProbes starts the tracking goroutines the configuration needs; a
+// reload stops them (probeCancel) and starts those of the new one.
+func (n *Node) startProbes() {
+	ctx, cancel := context.WithCancel(n.runCtx)
+	n.probeCancel = cancel
+	wg := n.runWG
 	c := n.cfg.Config
 	if n.cfg.RunScript != nil {
 		used := map[string]bool{}
@@ -751,20 +806,6 @@ func (n *Node) startProbes(ctx context.Context, wg *sync.WaitGroup) {
 			defer wg.Done()
 			if err := n.cfg.WatchLinks(ctx, names, initial, func(name string, up bool) {
 				n.send(InterfaceChanged{Name: name, Up: up})
-			}); err != nil {
-				n.log.Warn(err.Error())
-			}
-		}()
-	}
-	if n.cfg.WatchAddrs != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := n.cfg.WatchAddrs(ctx, func(u AddrUpdate) {
-				select {
-				case n.events <- nodeEvent{addr: &u}:
-				case <-ctx.Done():
-				}
 			}); err != nil {
 				n.log.Warn(err.Error())
 			}

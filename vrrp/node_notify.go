@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+
+	"github.com/gokeepalived/gokeepalived/parser"
 )
 
 // Notification is one state change to report through scripts, FIFOs and
@@ -16,6 +18,9 @@ type Notification struct {
 	// MASTER_RX_LOWER_PRI, MASTER_PRIORITY or BACKUP_PRIORITY.
 	Type     string
 	Priority int
+	// FIFOOnly asks for the FIFO line alone, no script or mail
+	// (fifo_write_vrrp_states_on_reload).
+	FIFOOnly bool
 }
 
 // Notifier delivers notifications. The Node calls it from a goroutine of
@@ -34,6 +39,9 @@ type LogNotifier struct {
 
 // Notify implements Notifier.
 func (l LogNotifier) Notify(_ context.Context, n Notification) {
+	if n.FIFOOnly {
+		return // there is no FIFO here
+	}
 	log := l.Logger
 	if log == nil {
 		log = slog.Default()
@@ -50,9 +58,16 @@ func (l LogNotifier) Notify(_ context.Context, n Notification) {
 type notifyQueue struct {
 	n    Notifier
 	mu   sync.Mutex
-	q    []Notification
+	q    []queuedNotification
 	wake chan struct{}
 	done chan struct{}
+}
+
+// queuedNotification is a notification, or (cfg set) a new configuration
+// for a ConfigReloader notifier, in order.
+type queuedNotification struct {
+	n   Notification
+	cfg *parser.Config
 }
 
 func newNotifyQueue(n Notifier) *notifyQueue {
@@ -61,7 +76,7 @@ func newNotifyQueue(n Notifier) *notifyQueue {
 
 func (q *notifyQueue) push(n Notification) {
 	q.mu.Lock()
-	q.q = append(q.q, n)
+	q.q = append(q.q, queuedNotification{n: n})
 	q.mu.Unlock()
 	select {
 	case q.wake <- struct{}{}:
@@ -77,8 +92,14 @@ func (q *notifyQueue) run(ctx context.Context, stop <-chan struct{}) {
 		batch := q.q
 		q.q = nil
 		q.mu.Unlock()
-		for _, n := range batch {
-			q.n.Notify(ctx, n)
+		for _, e := range batch {
+			if e.cfg != nil {
+				if r, ok := q.n.(ConfigReloader); ok {
+					r.ReloadConfig(e.cfg)
+				}
+				continue
+			}
+			q.n.Notify(ctx, e.n)
 		}
 		if len(batch) > 0 {
 			continue
@@ -93,5 +114,17 @@ func (q *notifyQueue) run(ctx context.Context, stop <-chan struct{}) {
 				return
 			}
 		}
+	}
+}
+
+// pushConfig queues a new configuration for the notifier, after the
+// notifications already queued.
+func (q *notifyQueue) pushConfig(cfg *parser.Config) {
+	q.mu.Lock()
+	q.q = append(q.q, queuedNotification{cfg: cfg})
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
 	}
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -56,9 +54,21 @@ func (v *vrrpEngine) Run(ctx context.Context) error {
 	nctx, ncancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer ncancel()
 	queue := notify.NewQueue(nctx, notify.QueueOptions{Logger: v.log})
-	fifos := openVRRPFIFOs(nctx, cfg, v.log)
-	defer fifos.Close()
-	nc.Notifier = vrrp.NewScriptNotifier(cfg, queue, fifos)
+	sn := vrrp.NewScriptNotifier(cfg, queue, nil)
+	// The notifier opens the FIFOs, and opens them again when a reload
+	// changes them.
+	sn.ManageFIFOs(func(c *parser.Config) notify.FIFOs { return openVRRPFIFOs(nctx, c, v.log) })
+	defer func() { _ = sn.CloseFIFOs() }()
+	var mailMu sync.Mutex
+	var mailers []*notify.Mailer
+	sn.EnableMail(func(mc notify.MailConfig) vrrp.MailSender {
+		m := notify.NewMailer(nctx, mc, notify.MailerOptions{Logger: v.log})
+		mailMu.Lock()
+		mailers = append(mailers, m)
+		mailMu.Unlock()
+		return m
+	})
+	nc.Notifier = sn
 
 	node, err := vrrp.NewNode(nc)
 	if err != nil {
@@ -81,47 +91,30 @@ func (v *vrrpEngine) Run(ctx context.Context) error {
 	if err := queue.Drain(dctx); err != nil {
 		_ = queue.Close(dctx)
 	}
+	// The STOP mails get the same time as the scripts.
+	mailMu.Lock()
+	defer mailMu.Unlock()
+	for _, m := range mailers {
+		_ = m.Wait(dctx)
+		_ = m.Close(dctx)
+	}
 	return runErr
 }
 
-// errReloadUnsupported is what a VRRP reload reports when the new
-// configuration changes the VRRP side: carrying instance state across such
-// a reload is not built yet, and restarting the instances would drop the
-// VIPs, so the running configuration is kept.
-var errReloadUnsupported = errors.New("changing the VRRP configuration on reload is not supported yet; restart gokeepalived to apply it")
-
+// Reload applies a new configuration to the running instances, keeping
+// the state of those that did not change (vrrp.Node.Reload); when it
+// cannot be applied the old one runs on and the error is returned. Before
+// Run has started the node, the configuration is only stored.
 func (v *vrrpEngine) Reload(cfg *parser.Config) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	same, err := sameVRRPConfig(v.cfg, cfg)
-	if err != nil {
-		return err
+	if v.node != nil {
+		if err := v.node.Reload(cfg); err != nil {
+			return err
+		}
 	}
-	if !same {
-		return errReloadUnsupported
-	}
+	v.cfg = cfg
 	return nil
-}
-
-// sameVRRPConfig compares what the VRRP child runs from, ignoring source
-// positions (an unchanged file re-read is identical).
-func sameVRRPConfig(a, b *parser.Config) (bool, error) {
-	pa, err := vrrpPart(a)
-	if err != nil {
-		return false, err
-	}
-	pb, err := vrrpPart(b)
-	if err != nil {
-		return false, err
-	}
-	return string(pa) == string(pb), nil
-}
-
-func vrrpPart(c *parser.Config) ([]byte, error) {
-	return json.Marshal(struct {
-		G                              parser.GlobalDefs
-		S, F, P, SG, I, GG, SA, SR, SU any
-	}{c.Global, c.VRRPScripts, c.TrackFiles, c.TrackProcesses, c.SyncGroups, c.Instances, c.GarpGroups, c.StaticAddresses, c.StaticRoutes, c.StaticRules})
 }
 
 func (v *vrrpEngine) Dump(kind dumpKind) error {
@@ -142,23 +135,73 @@ func (v *vrrpEngine) Dump(kind dumpKind) error {
 	return fmt.Errorf("unknown dump %d", kind)
 }
 
-// snapshot is the configured view with the node's running state.
+// snapshot is the configured view with the node's running state: each
+// instance's status, counters and last transition, the scripts' results
+// and the sync groups' states. clearStats zeroes the counters once read.
 func (v *vrrpEngine) snapshot(clearStats bool) vrrpSnapshot {
 	v.mu.Lock()
 	cfg, node := v.cfg, v.node
 	v.mu.Unlock()
 	snap := vrrpSnapshotFromConfig(cfg)
-	if node == nil {
-		return snap
-	}
-	states := node.States()
-	for i := range snap.Instances {
-		if st, ok := states[snap.Instances[i].Name]; ok {
-			snap.Instances[i].applyStatus(vrrp.InstanceStatus{Name: snap.Instances[i].Name, State: st, WantState: st,
-				BasePriority: snap.Instances[i].Priority, EffectivePriority: snap.Instances[i].Priority, VIPsSet: st == vrrp.StateMaster})
-		}
+	if node != nil {
+		applyNodeSnapshot(&snap, node.Snapshot(clearStats))
 	}
 	return snap
+}
+
+// applyNodeSnapshot fills the running fields of a configured snapshot.
+func applyNodeSnapshot(snap *vrrpSnapshot, ns vrrp.NodeSnapshot) {
+	insts := map[string]vrrp.InstanceSnapshot{}
+	for _, is := range ns.Instances {
+		insts[is.Status.Name] = is
+	}
+	for i := range snap.Instances {
+		d := &snap.Instances[i]
+		is, ok := insts[d.Name]
+		if !ok {
+			continue
+		}
+		d.applyStatus(is.Status)
+		d.ScriptsInit = is.Status.ScriptsInit
+		d.Stats = dumpStatsOf(is.Stats)
+		d.LastTransition = is.LastTransition
+	}
+	scripts := map[string]vrrp.ScriptStatus{}
+	for _, s := range ns.Scripts {
+		scripts[s.Name] = s
+	}
+	for i := range snap.Scripts {
+		d := &snap.Scripts[i]
+		if s, ok := scripts[d.Name]; ok {
+			d.Result = s.Result
+			d.InitState = s.InitState
+		}
+	}
+	groups := map[string]vrrp.SyncGroupStatus{}
+	for _, g := range ns.SyncGroups {
+		groups[g.Name] = g
+	}
+	for i := range snap.SyncGroups {
+		d := &snap.SyncGroups[i]
+		if g, ok := groups[d.Name]; ok {
+			d.State = dumpStateOf(g.State)
+			d.NumMemberFault = g.NumMemberFault
+			d.NumMemberInit = g.NumMemberInit
+		}
+	}
+}
+
+// dumpStatsOf converts the node's counters to the dumps' vrrp_stats.
+func dumpStatsOf(s vrrp.InstanceStats) dumpVRRPStats {
+	r := s.Rx
+	return dumpVRRPStats{
+		AdvertRcvd: r.AdvertRcvd, AdvertSent: uint64(s.AdvertSent),
+		BecomeMaster: uint64(s.BecomeMaster), ReleaseMaster: uint64(s.ReleaseMaster),
+		PacketLenErr: r.PacketLenErr, IPTTLErr: r.IPTTLErr, InvalidTypeRcvd: r.InvalidTypeRcvd,
+		AdvertIntervalErr: r.AdvertIntervalErr, AddrListErr: r.AddrListErr, InvalidAuthType: r.InvalidAuthType,
+		AuthTypeMismatch: r.AuthTypeMismatch, AuthFailure: r.AuthFailure, PriZeroRcvd: r.PriZeroRcvd,
+		PriZeroSent: s.PriZeroSent,
+	}
 }
 
 // openVRRPFIFOs opens notify_fifo and vrrp_notify_fifo; one that cannot be
