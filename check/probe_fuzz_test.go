@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -61,7 +62,10 @@ func FuzzStrtol0(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		v, over := strtol0(s)
-		if len(s) > 0 && s[0] != '0' && s[0] != '+' && !bytes.ContainsAny([]byte(s), " \t\n\v\f\r") {
+		// Only plain decimals: a leading 0 after an optional minus sign
+		// means octal or hex to strtol (base 0), as "-010" is -8.
+		digits := strings.TrimPrefix(s, "-")
+		if len(digits) > 0 && digits[0] != '0' && digits[0] != '+' && digits[0] != '-' && !bytes.ContainsAny([]byte(s), " \t\n\v\f\r") {
 			if want, err := strconv.ParseInt(s, 10, 64); err == nil && (v != want || over) {
 				t.Fatalf("strtol0(%q) = %d, %v; strconv says %d", s, v, over, want)
 			}
