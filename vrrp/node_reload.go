@@ -202,6 +202,7 @@ func (n *Node) reload(cfg *parser.Config) error {
 		n.probeCancel()
 	}
 	n.startProbes()
+	n.reloadStatics(cfg)
 
 	n.exec(after)
 	return nil
