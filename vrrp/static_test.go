@@ -264,3 +264,45 @@ func TestReleaseUnset(t *testing.T) {
 		})
 	}
 }
+
+// TestNodeDontReleaseStartStatics: with -V a static address already there
+// (left by a previous run) is deleted and added again at start, so it is
+// ours and goes at shutdown.
+func TestNodeDontReleaseStartStatics(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := startTestNode(t, &fakeWire{}, "10.99.0.1", staticBlock, func(c *NodeConfig) {
+			c.DontReleaseVRRP = true
+			fa := c.Addrs.(*fakeAddressManager)
+			fa.addrs["eth0|192.168.77.1/24"] = Address{Prefix: netip.MustParsePrefix("192.168.77.1/24"), Dev: "eth0"}
+		})
+		synctest.Wait()
+		want := []string{"-a 192.168.77.1/24 dev eth0", "+a 192.168.77.1/24 dev eth0",
+			"+r 10.77.0.0/16 via 192.168.77.254 dev eth0", "+u from 10.77.0.0/16 lookup 100 pref 200"}
+		if ops := tn.addrs.takeOps(); !slices.Equal(ops, want) {
+			t.Fatalf("start-up operations %q, want %q", ops, want)
+		}
+		tn.stop(t)
+		if p := tn.addrs.present(); len(p) != 0 {
+			t.Fatalf("addresses after shutdown %v", p)
+		}
+	})
+}
+
+// TestNodeStartRemovesLeftoverVIP: a VIP present before start (a crashed
+// predecessor) is removed before the instance starts, with or without -V.
+func TestNodeStartRemovesLeftoverVIP(t *testing.T) {
+	for _, v := range []bool{false, true} {
+		synctest.Test(t, func(t *testing.T) {
+			tn := startTestNode(t, &fakeWire{}, "10.99.0.1", nodeConf(100, ""), func(c *NodeConfig) {
+				c.DontReleaseVRRP = v
+				fa := c.Addrs.(*fakeAddressManager)
+				fa.addrs["eth0|10.99.0.100/32"] = Address{Prefix: netip.MustParsePrefix("10.99.0.100/32"), Dev: "eth0"}
+			})
+			synctest.Wait()
+			if p := tn.addrs.present(); len(p) != 0 {
+				t.Errorf("-V=%v: left-over VIP kept at start: %v", v, p)
+			}
+			tn.stop(t)
+		})
+	}
+}
