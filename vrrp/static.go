@@ -31,9 +31,7 @@ func staticSet(mgr AddressManager, c *parser.Config) *installedSet {
 
 // startStatics installs the static objects at start-up, before the
 // instances start. As keepalived does, static rules left by a previous run
-// are deleted first (so that they become ours), and with -V the static
-// addresses too; routes and addresses already present are otherwise left
-// alone and not taken as ours.
+// are deleted first, and with -V the static addresses too.
 func (n *Node) startStatics() {
 	s := staticSet(n.cfg.Addrs, n.cfg.Config)
 	n.statics = s
@@ -50,8 +48,42 @@ func (n *Node) startStatics() {
 			}
 		}
 	}
-	errs = append(errs, s.Install())
+	errs = append(errs, installStatics(s, nil))
 	n.logErr(errors.Join(errs...))
+}
+
+// installStatics adds the static objects not in skip: addresses, routes,
+// then rules. Unlike a VRRP instance's set, an address or route already
+// present counts as installed by us, as keepalived takes the kernel's
+// "exists" answer to an add as success for addresses and routes (it then
+// removes them at shutdown); a rule already present does not.
+func installStatics(s *installedSet, skip map[string]bool) error {
+	var errs []error
+	add := func(k string, err error, existOK bool) {
+		switch {
+		case err == nil, existOK && errors.Is(err, ErrExist):
+			s.ours[k] = true
+		case errors.Is(err, ErrExist):
+		default:
+			errs = append(errs, err)
+		}
+	}
+	for _, a := range s.addrs {
+		if k := "a|" + a.key(); !skip[k] && !s.ours[k] {
+			add(k, s.mgr.AddAddress(a), true)
+		}
+	}
+	for _, r := range s.routes {
+		if k := "r|" + r.String(); !skip[k] && !s.ours[k] {
+			add(k, s.mgr.AddRoute(r), true)
+		}
+	}
+	for _, r := range s.rules {
+		if k := "u|" + r.String(); !skip[k] && !s.ours[k] {
+			add(k, s.mgr.AddRule(r), false)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // stopStatics removes the static objects at shutdown, even with -V: rules,
@@ -83,7 +115,7 @@ func (n *Node) reloadStatics(c *parser.Config) {
 		old = newInstalledSet(n.cfg.Addrs, nil, nil, nil)
 	}
 	err := keepOrRemove(old, cur)
-	_, aerr := addNew(old, cur)
+	aerr := installStatics(cur, old.keys())
 	n.statics = cur
 	n.logErr(errors.Join(err, aerr))
 }

@@ -151,8 +151,8 @@ func staticConf(addr string, table int) string {
 		" virtual_routes {\n  10.66.0.0/16 via 10.99.0.254 dev eth0\n }\n}\n"
 }
 
-// TestNetnsStatics: a real Node installs its static address, route and
-// rule at start; an identical reload produces no netlink event at all
+// TestNetnsStatics: a real Node installs its static address (already
+// present: it becomes ours), route and rule at start; an identical reload produces no netlink event at all
 // (`ip monitor address route rule` stays silent); a changed one replaces
 // the address and the rule and leaves the route; shutdown removes them.
 func TestNetnsStatics(t *testing.T) {
@@ -160,6 +160,8 @@ func TestNetnsStatics(t *testing.T) {
 	tp := newTopology(t, "lb1")
 	ns := tp.ns("lb1")
 	dir := t.TempDir()
+	// Already there, as after a crash: keepalived takes it as its own.
+	run(t, "ip", "-n", ns, "addr", "add", "192.168.77.1/24", "dev", "eth0")
 	sn := startStaticNode(t, ns, dir, staticConf("192.168.77.1/24", 100), false)
 	has := func(out, s string) bool { return strings.Contains(out, s) }
 	if waitFor(5*time.Second, func() bool {

@@ -69,25 +69,28 @@ func TestNodeStaticsOnly(t *testing.T) {
 	})
 }
 
-// TestNodeStaticAlreadyPresent: a static address someone else configured
-// is not ours, so shutdown leaves it; a static rule left by a previous run
-// is deleted and added again at start, so it is ours.
+// TestNodeStaticAlreadyPresent: a static address or route already
+// configured counts as ours (keepalived takes "exists" as success), so shutdown removes it;
+// a static rule left by a previous run is deleted and added again at
+// start.
 func TestNodeStaticAlreadyPresent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tn := startTestNode(t, &fakeWire{}, "10.99.0.1", staticBlock, func(c *NodeConfig) {
 			fa := c.Addrs.(*fakeAddressManager)
 			fa.addrs["eth0|192.168.77.1/24"] = Address{Prefix: netip.MustParsePrefix("192.168.77.1/24"), Dev: "eth0"}
+			fa.routes["10.77.0.0/16 via 192.168.77.254 dev eth0"] = true
 			fa.rules["from 10.77.0.0/16 lookup 100 pref 200"] = true
 		})
 		synctest.Wait()
-		want := []string{"-u from 10.77.0.0/16 lookup 100 pref 200", "+r 10.77.0.0/16 via 192.168.77.254 dev eth0",
-			"+u from 10.77.0.0/16 lookup 100 pref 200"}
+		want := []string{"-u from 10.77.0.0/16 lookup 100 pref 200", "+u from 10.77.0.0/16 lookup 100 pref 200"}
 		if ops := tn.addrs.takeOps(); !slices.Equal(ops, want) {
 			t.Fatalf("start-up operations %q, want %q", ops, want)
 		}
 		tn.stop(t)
-		if p := tn.addrs.present(); !slices.Equal(p, []string{"192.168.77.1/24 dev eth0"}) {
-			t.Fatalf("addresses after shutdown %v, want the administrator's one kept", p)
+		want = []string{"-u from 10.77.0.0/16 lookup 100 pref 200", "-r 10.77.0.0/16 via 192.168.77.254 dev eth0",
+			"-a 192.168.77.1/24 dev eth0"}
+		if ops := tn.addrs.takeOps(); !slices.Equal(ops, want) {
+			t.Fatalf("shutdown operations %q, want %q", ops, want)
 		}
 	})
 }
