@@ -115,6 +115,17 @@ func (n *Node) reloadStatics(c *parser.Config) {
 		old = newInstalledSet(n.cfg.Addrs, nil, nil, nil)
 	}
 	err := keepOrRemove(old, cur)
+	if n.cfg.DontReleaseVRRP {
+		// -V: a static address that left is deleted even when not ours.
+		want := cur.keys()
+		for _, a := range old.addrs {
+			if k := "a|" + a.key(); !old.ours[k] && !want[k] {
+				if derr := old.mgr.DelAddress(a); derr != nil && !errors.Is(derr, ErrNotExist) {
+					err = errors.Join(err, derr)
+				}
+			}
+		}
+	}
 	aerr := installStatics(cur, old.keys())
 	n.statics = cur
 	n.logErr(errors.Join(err, aerr))

@@ -309,3 +309,29 @@ func TestNodeStartRemovesLeftoverVIP(t *testing.T) {
 		})
 	}
 }
+
+// TestStaticReloadDontRelease: with -V a static address that leaves the
+// configuration is deleted on reload even when it was not ours; without
+// -V it stays.
+func TestStaticReloadDontRelease(t *testing.T) {
+	for _, v := range []bool{false, true} {
+		fa := newFakeAddressManager("eth0")
+		n, err := NewNode(NodeConfig{Config: loadTestConf(t, staticBlock), Addrs: fa, DontReleaseVRRP: v,
+			Logger: slog.New(slog.DiscardHandler), OpenConn: func(ConnConfig) (AdvertConn, error) { return nil, nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.startStatics()
+		// Someone else's address now, as far as the node knows.
+		delete(n.statics.ours, "a|eth0|192.168.77.1/24")
+		fa.takeOps()
+		n.reloadStatics(loadTestConf(t, strings.Replace(staticBlock, "192.168.77.1/24", "192.168.78.1/24", 1)))
+		want := []string{"+a 192.168.78.1/24 dev eth0"}
+		if v {
+			want = append([]string{"-a 192.168.77.1/24 dev eth0"}, want...)
+		}
+		if ops := fa.takeOps(); !slices.Equal(ops, want) {
+			t.Errorf("-V=%v: reload operations %q, want %q", v, ops, want)
+		}
+	}
+}
