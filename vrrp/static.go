@@ -191,3 +191,24 @@ func (n *Node) releaseUnset(ni *nodeInstance, rest []Action) {
 		n.logErr(n.removeAddrs(p.set, false))
 	}
 }
+
+// releaseLeftAddrs is -V on reload for a MASTER with its addresses set:
+// a VIP or eVIP that left the configuration is deleted even when it was
+// not ours (keepOrRemove has deleted ours).
+func (n *Node) releaseLeftAddrs(old, cur *nodeInstance) {
+	if !n.cfg.DontReleaseVRRP {
+		return
+	}
+	var errs []error
+	for _, p := range [][2]*installedSet{{old.vips, cur.vips}, {old.evips, cur.evips}} {
+		want := p[1].keys()
+		for _, a := range p[0].addrs {
+			if k := "a|" + a.key(); !p[0].ours[k] && !want[k] {
+				if err := p[0].mgr.DelAddress(a); err != nil && !errors.Is(err, ErrNotExist) {
+					errs = append(errs, err)
+				}
+			}
+		}
+	}
+	n.logErr(errors.Join(errs...))
+}

@@ -335,3 +335,39 @@ func TestStaticReloadDontRelease(t *testing.T) {
 		}
 	}
 }
+
+// TestNodeReloadDontReleaseVIP: a MASTER reloads a configuration without
+// one of its VIPs that it does not hold as its own; with -V that VIP is
+// deleted anyway, without -V it stays.
+func TestNodeReloadDontReleaseVIP(t *testing.T) {
+	for _, v := range []bool{false, true} {
+		synctest.Test(t, func(t *testing.T) {
+			two := reloadInst("VI_1", 51, 100, []string{"10.99.0.100", "10.99.0.101"}, "garp_master_delay 0")
+			tn := startTestNode(t, &fakeWire{}, "10.99.0.1", two, func(c *NodeConfig) { c.DontReleaseVRRP = v })
+			time.Sleep(4 * time.Second)
+			synctest.Wait()
+			if s := tn.n.States()["VI_1"]; s != StateMaster {
+				t.Fatalf("VI_1 is %v", s)
+			}
+			if err := tn.n.call(func() {
+				ni := tn.n.insts["VI_1"]
+				ni.vips.disown(ni.vips.addrs[1])
+			}); err != nil {
+				t.Fatal(err)
+			}
+			tn.addrs.takeOps()
+			if err := tn.n.Reload(loadTestConf(t, reloadInst("VI_1", 51, 100, vip100, "garp_master_delay 0"))); err != nil {
+				t.Fatal(err)
+			}
+			synctest.Wait()
+			var want []string
+			if v {
+				want = []string{"-a 10.99.0.101/32 dev eth0"}
+			}
+			if ops := tn.addrs.takeOps(); !slices.Equal(ops, want) {
+				t.Errorf("-V=%v: reload operations %q, want %q", v, ops, want)
+			}
+			tn.stop(t)
+		})
+	}
+}
