@@ -62,6 +62,15 @@ type NodeConfig struct {
 	// Run. Nil ignores use_vmac (addresses and adverts then use the VMAC
 	// name, which must exist).
 	SetupVMAC func(vi *parser.VRRPInstance) (func(), error)
+
+	// ReleaseVIPs is keepalived's -X (--release-vips): an instance leaving
+	// MASTER removes the VIPs it holds even when its state says they
+	// were not set (static.go).
+	ReleaseVIPs bool
+	// DontReleaseVRRP is keepalived's -V (--dont-release-vrrp): at
+	// shutdown no priority-0 advert, VIPs, virtual routes, rules and VMACs
+	// stay; removing addresses tries every configured one, ours or not.
+	DontReleaseVRRP bool
 }
 
 // AddrUpdate is one address appearing on or leaving an interface.
@@ -110,6 +119,8 @@ type Node struct {
 	probeCancel context.CancelFunc
 	// vmacUndo removes the VMAC set up for an instance, by name.
 	vmacUndo map[string]func()
+	// statics are static_ipaddress/routes/rules (static.go).
+	statics *installedSet
 
 	mu        sync.Mutex
 	states    map[string]State
@@ -435,6 +446,9 @@ func (n *Node) Run(ctx context.Context) error {
 	n.running.Store(true)
 	defer n.endLoop()
 	defer func() {
+		if n.cfg.DontReleaseVRRP {
+			return
+		}
 		for _, undo := range n.vmacUndo {
 			undo()
 		}
@@ -479,6 +493,7 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	close(n.ready)
 
+	n.startStatics()
 	n.exec(n.m.Handle(time.Now(), Start{}))
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -486,7 +501,8 @@ func (n *Node) Run(ctx context.Context) error {
 		n.armTimer(timer)
 		select {
 		case <-ctx.Done():
-			n.exec(n.m.Handle(time.Now(), Shutdown{}))
+			n.exec(n.shutdownActions(n.m.Handle(time.Now(), Shutdown{})))
+			n.stopStatics()
 			n.updateStates()
 			close(nstop)
 			select {
@@ -608,7 +624,7 @@ func (n *Node) received(c *nodeConn, rx Received) {
 // exec carries out the machine's actions in order. The machine's own log
 // actions carry keepalived's lines about them ("setting VIPs." ...).
 func (n *Node) exec(acts []Action) {
-	for _, a := range acts {
+	for i, a := range acts {
 		ni := n.insts[a.Instance]
 		switch a.Kind {
 		case ActLog:
@@ -621,11 +637,11 @@ func (n *Node) exec(acts []Action) {
 			}
 			n.logErr(ni.vips.Install())
 		case ActDelVIPs:
-			n.logErr(n.remove(ni.vips, a.Force))
+			n.logErr(n.removeAddrs(ni.vips, a.Force))
 		case ActAddEVIPs:
 			n.logErr(ni.evips.Install())
 		case ActDelEVIPs:
-			n.logErr(n.remove(ni.evips, a.Force))
+			n.logErr(n.removeAddrs(ni.evips, a.Force))
 		case ActAddRoutes:
 			n.logErr(ni.routes.Install())
 		case ActDelRoutes:
@@ -638,6 +654,7 @@ func (n *Node) exec(acts []Action) {
 			n.garp(ni, a.Repeat)
 		case ActCancelGARP:
 			n.pacer.Cancel(a.Instance)
+			n.releaseUnset(ni, acts[i+1:])
 		case ActNotify:
 			n.notify.push(Notification{Instance: a.Instance, Group: a.Group, State: a.State, Type: a.NotifyType,
 				Priority: a.Priority, FIFOOnly: a.FIFOOnly})

@@ -167,6 +167,9 @@ func (n *Node) reload(cfg *parser.Config) error {
 		install := st.State == StateMaster && st.VIPsSet
 		added, err := n.carryInstalled(old, ni, install)
 		n.logErr(err)
+		if install {
+			n.releaseLeftAddrs(old, ni)
+		}
 		if added && install {
 			n.garp(ni, int(vi.GarpMasterRepeat))
 		}
@@ -202,6 +205,7 @@ func (n *Node) reload(cfg *parser.Config) error {
 		n.probeCancel()
 	}
 	n.startProbes()
+	n.reloadStatics(cfg)
 
 	n.exec(after)
 	return nil

@@ -49,6 +49,7 @@ func (v *vrrpEngine) Run(ctx context.Context) error {
 	}
 	defer edges.Close()
 	nc.LogDetail = v.d.LogDetail > 0
+	nc.ReleaseVIPs, nc.DontReleaseVRRP = v.d.ReleaseVIPs, v.d.DontReleaseVRRP
 
 	// Notifications outlive ctx briefly so that STOP scripts run.
 	nctx, ncancel := context.WithCancel(context.WithoutCancel(ctx))
