@@ -507,7 +507,7 @@ func TestHTTPRegexSubject(t *testing.T) {
 }
 
 // TestHTTPRegexLikePCRE2Partial: the verdicts keepalived 2.2.7 gave in the
-// VM (TestVMKeepalivedJudgesTheSame) for matches at the end of the response
+// VM (TestKeepalivedJudgesTheSameInVM) for matches at the end of the response
 // and for regex_min_offset.
 func TestHTTPRegexLikePCRE2Partial(t *testing.T) {
 	const head = "HTTP/1.0 200 OK\r\n\r\n"
