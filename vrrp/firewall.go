@@ -41,3 +41,65 @@ func fwAddrs(ni *nodeInstance) []netip.Addr {
 func needsFirewall(accept bool, priority int) bool {
 	return !accept && priority != 255
 }
+
+// logFirewallChoice logs, as keepalived does while reading the
+// configuration, that nftables is used because an instance needs a
+// firewall (accept off, or use_vmac) and `nftables` was not configured.
+func (n *Node) logFirewallChoice(c *parser.Config) {
+	if n.cfg.Firewall == nil || c.Global.NFTables != "" {
+		return
+	}
+	for _, vi := range c.Instances {
+		if !vi.Accept || vi.UseVMAC {
+			n.log.Info("use_vmac or no_accept/strict specified, but no firewall configured - using nftables")
+			return
+		}
+	}
+}
+
+// fwAdd puts the instance's addresses in the firewall (keepalived does it
+// before adding the VIPs).
+func (n *Node) fwAdd(ni *nodeInstance) {
+	if ni == nil || ni.fwSet {
+		return
+	}
+	if n.cfg.Firewall == nil {
+		n.warnNoAccept()
+		return
+	}
+	n.logf(true, "(%s) setting firewall drop rule", ni.cfg.Name)
+	addrs := fwAddrs(ni)
+	if err := n.cfg.Firewall.AddVIPs(addrs); err != nil {
+		n.logErr(err)
+		return
+	}
+	ni.fw, ni.fwSet = addrs, true
+}
+
+// fwDel takes out of the firewall what fwAdd put there (after the VIPs are
+// removed).
+func (n *Node) fwDel(ni *nodeInstance) {
+	if ni == nil || !ni.fwSet {
+		return
+	}
+	n.logf(true, "(%s) removing firewall drop rule", ni.cfg.Name)
+	n.logErr(n.cfg.Firewall.DelVIPs(ni.fw))
+	ni.fw, ni.fwSet = nil, false
+}
+
+// fwCarry moves a reloaded instance's firewall entries to its new
+// configuration: a MASTER whose VIPs are set and whose accept mode is off
+// blocks its new address list, anything else blocks nothing. New entries go
+// in before old ones come out, so addresses kept stay blocked throughout.
+func (n *Node) fwCarry(old, cur *nodeInstance, install bool) {
+	if install && needsFirewall(cur.cfg.Accept, cur.cfg.Priority) {
+		n.fwAdd(cur)
+	}
+	n.fwDel(old)
+}
+
+func (n *Node) closeFirewall() {
+	if n.cfg.Firewall != nil {
+		n.logErr(n.cfg.Firewall.Close())
+	}
+}
