@@ -175,7 +175,9 @@ func TestNFTablesFirewallNetns(t *testing.T) {
 		t.Logf("nft list ruleset:\n%s", out)
 	}
 
-	blocked := func(a netip.Addr) bool { return askName(thc, netip.AddrPortFrom(a, fwTestPort), 300*time.Millisecond) == "" }
+	blocked := func(a netip.Addr) bool {
+		return askName(thc, netip.AddrPortFrom(a, fwTestPort), 300*time.Millisecond) == ""
+	}
 	for _, a := range []netip.Addr{vip4, vip6} {
 		if !blocked(a) {
 			t.Errorf("TCP to %v connected while it is in the set", a)
