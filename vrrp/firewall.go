@@ -18,19 +18,30 @@ const DefaultNFTablesTable = "keepalived"
 // Close undoes everything at shutdown. Addresses are counted: an address
 // added twice stays blocked until it is deleted twice.
 type Firewall interface {
-	AddVIPs(addrs []netip.Addr) error
-	DelVIPs(addrs []netip.Addr) error
+	AddVIPs(addrs []FirewallAddr) error
+	DelVIPs(addrs []FirewallAddr) error
 	Close() error
+}
+
+// FirewallAddr is one blocked address and the device it is on (which
+// matters for IPv6 link-local addresses only).
+type FirewallAddr struct {
+	Addr netip.Addr
+	Dev  string
 }
 
 // fwAddrs are the addresses of an instance the firewall blocks: its
 // virtual_ipaddress and virtual_ipaddress_excluded, as keepalived puts both
 // lists in its sets.
-func fwAddrs(ni *nodeInstance) []netip.Addr {
-	var out []netip.Addr
+func fwAddrs(ni *nodeInstance) []FirewallAddr {
+	var out []FirewallAddr
 	for _, l := range [][]*parser.IPAddress{ni.cfg.VIPs, ni.cfg.EVIPs} {
 		for _, a := range l {
-			out = append(out, a.Addr.Addr())
+			dev := a.Dev
+			if dev == "" {
+				dev = instanceDev(ni.cfg)
+			}
+			out = append(out, FirewallAddr{Addr: a.Addr.Addr().Unmap(), Dev: dev})
 		}
 	}
 	return out

@@ -105,7 +105,8 @@ func checkFamily(t *testing.T, c *nftables.Conn, fam nftables.TableFamily, want 
 				case *expr.Payload:
 					offs = append(offs, x.Offset)
 				case *expr.Verdict:
-					sets = append(sets, map[expr.VerdictKind]string{expr.VerdictDrop: "drop", expr.VerdictAccept: "accept"}[x.Kind])
+					sets = append(sets, map[expr.VerdictKind]string{expr.VerdictDrop: "drop", expr.VerdictAccept: "accept",
+						expr.VerdictGoto: "goto " + x.Chain}[x.Kind])
 				}
 			}
 			verdicts = append(verdicts, strings.Join(sets, " ")+" @"+itoa(int(offs[len(offs)-1])))
@@ -114,8 +115,8 @@ func checkFamily(t *testing.T, c *nftables.Conn, fam nftables.TableFamily, want 
 		// the ICMPv6 type is byte 0 of the transport header.
 		wantRules := map[nftables.TableFamily]map[string][]string{
 			nftables.TableFamilyIPv4: {"in": {"vips drop @16"}, "out": {"vips drop @12"}},
-			nftables.TableFamilyIPv6: {"in": {"neighbor-discovery accept @0", "vips drop @24"},
-				"out": {"neighbor-discovery accept @0", "vips drop @8"}},
+			nftables.TableFamilyIPv6: {"in": {"neighbor-discovery accept @0", "goto in_link_local @24", "vips drop @24"},
+				"out": {"neighbor-discovery accept @0", "goto out_link_local @8", "vips drop @8"}},
 		}[fam][name]
 		if !slices.Equal(verdicts, wantRules) {
 			t.Errorf("family %v chain %s rules %q, want %q", fam, name, verdicts, wantRules)
@@ -139,26 +140,37 @@ func TestNFTablesFirewallNetns(t *testing.T) {
 	requireNetns(t)
 	_, noPing := exec.LookPath("ping")
 	tp := newTopology(t, "lb", "client")
-	vip4, vip6 := netip.MustParseAddr("10.99.0.100"), netip.MustParseAddr("fd99::100")
+	vip4, vip6, vipLL := netip.MustParseAddr("10.99.0.100"), netip.MustParseAddr("fd99::100"), netip.MustParseAddr("fe80::100")
 	tp.exec(t, "lb", "ip", "addr", "add", "10.99.0.100/32", "dev", "eth0")
 	tp.exec(t, "lb", "ip", "addr", "add", "fd99::100/128", "dev", "eth0", "nodad")
+	tp.exec(t, "lb", "ip", "addr", "add", "fe80::100/64", "dev", "eth0", "nodad")
 	c, fd := nsNFT(t, tp.ns("lb"))
+	lw := newNSWatcher(t, tp.ns("lb"))
+	ifIndex := func(dev string) (int, error) {
+		l, err := lw.h.LinkByName(dev)
+		if err != nil {
+			return 0, err
+		}
+		return l.Attrs().Index, nil
+	}
+	fa := []FirewallAddr{{Addr: vip4, Dev: "eth0"}, {Addr: vip6, Dev: "eth0"}, {Addr: vipLL, Dev: "eth0"}}
+	llPort := netip.AddrPortFrom(vipLL.WithZone("eth0"), fwTestPort)
 	th, thc := newNSThread(t, tp.ns("lb")), newNSThread(t, tp.ns("client"))
 	serveName(t, th, fwTestPort, "lb")
 	cw := newNSWatcher(t, tp.ns("client"))
 
 	// A table left by a crashed run is replaced, not added to.
 	stale := NewNFTablesFirewall(NFTablesConfig{Priority: -1, NetNSFd: fd})
-	if err := stale.AddVIPs([]netip.Addr{netip.MustParseAddr("10.99.0.77")}); err != nil {
+	if err := stale.AddVIPs([]FirewallAddr{{Addr: netip.MustParseAddr("10.99.0.77")}}); err != nil {
 		if strings.Contains(err.Error(), "not supported") || strings.Contains(err.Error(), "protocol not supported") {
 			t.Skipf("no nf_tables in this kernel: %v", err)
 		}
 		t.Fatalf("stale table: %v", err)
 	}
 
-	fw := NewNFTablesFirewall(NFTablesConfig{Priority: -1, NetNSFd: fd})
+	fw := NewNFTablesFirewall(NFTablesConfig{Priority: -1, NetNSFd: fd, IfIndex: ifIndex})
 	t.Cleanup(func() { _ = fw.Close() })
-	if err := fw.AddVIPs([]netip.Addr{vip4, vip6}); err != nil {
+	if err := fw.AddVIPs(fa); err != nil {
 		t.Fatal(err)
 	}
 	checkFamily(t, c, nftables.TableFamilyIPv4, []string{"10.99.0.100"})
@@ -167,7 +179,10 @@ func TestNFTablesFirewallNetns(t *testing.T) {
 		out := tp.exec(t, "lb", "nft", "list", "ruleset")
 		for _, want := range []string{"table ip keepalived", "table ip6 keepalived", "type filter hook input priority filter - 1; policy accept;",
 			"ip daddr @vips drop", "ip saddr @vips drop", "ip6 daddr @vips drop", "ip6 saddr @vips drop",
-			"icmpv6 type @neighbor-discovery accept", "nd-neighbor-solicit", "nd-neighbor-advert"} {
+			"icmpv6 type @neighbor-discovery accept", "nd-neighbor-solicit", "nd-neighbor-advert",
+			"ip6 daddr fe80::/10 goto in_link_local", "ip6 saddr fe80::/10 goto out_link_local",
+			"type ipv6_addr . iface_index", "ip6 daddr . iif @vips_link_local drop", "ip6 saddr . oif @vips_link_local drop",
+			"elements = { fe80::100 . \"eth0\" }"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("nft list ruleset lacks %q:\n%s", want, out)
 			}
@@ -183,6 +198,9 @@ func TestNFTablesFirewallNetns(t *testing.T) {
 			t.Errorf("TCP to %v connected while it is in the set", a)
 		}
 	}
+	if got := askName(thc, llPort, 300*time.Millisecond); got != "" {
+		t.Errorf("TCP to %v connected while it is in the link-local set", llPort)
+	}
 	if noPing != nil {
 		t.Log("no ping in PATH: ICMP not checked")
 	} else if err := exec.Command("ip", "netns", "exec", tp.ns("client"), "ping", "-c1", "-W1", vip4.String()).Run(); err == nil {
@@ -196,7 +214,7 @@ func TestNFTablesFirewallNetns(t *testing.T) {
 		t.Errorf("client's neighbour entry for %v is %q: NS/NA must pass", vip6, mac)
 	}
 
-	if err := fw.DelVIPs([]netip.Addr{vip4, vip6}); err != nil {
+	if err := fw.DelVIPs(fa); err != nil {
 		t.Fatal(err)
 	}
 	checkFamily(t, c, nftables.TableFamilyIPv4, nil)
@@ -204,6 +222,9 @@ func TestNFTablesFirewallNetns(t *testing.T) {
 		if got := askName(thc, netip.AddrPortFrom(a, fwTestPort), time.Second); got != "lb" {
 			t.Errorf("TCP to %v after DelVIPs: %q, want lb", a, got)
 		}
+	}
+	if got := askName(thc, llPort, time.Second); got != "lb" {
+		t.Errorf("TCP to %v after DelVIPs: %q, want lb", llPort, got)
 	}
 	if noPing != nil {
 	} else if out, err := exec.Command("ip", "netns", "exec", tp.ns("client"), "ping", "-c1", "-W1", vip4.String()).CombinedOutput(); err != nil {

@@ -27,9 +27,19 @@ var _ Firewall = (*fakeFirewall)(nil)
 
 func newFakeFirewall() *fakeFirewall { return &fakeFirewall{blocked: map[netip.Addr]int{}} }
 
-func (f *fakeFirewall) AddVIPs(addrs []netip.Addr) error {
+// fwIPs drops the devices (all VIPs of these tests are on eth0).
+func fwIPs(addrs []FirewallAddr) []netip.Addr {
+	var out []netip.Addr
+	for _, a := range addrs {
+		out = append(out, a.Addr)
+	}
+	return out
+}
+
+func (f *fakeFirewall) AddVIPs(fa []FirewallAddr) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	addrs := fwIPs(fa)
 	call := fmt.Sprintf("add %v", addrs)
 	if f.present != nil {
 		call += fmt.Sprintf(" (on the interface: %v)", f.present())
@@ -41,9 +51,10 @@ func (f *fakeFirewall) AddVIPs(addrs []netip.Addr) error {
 	return nil
 }
 
-func (f *fakeFirewall) DelVIPs(addrs []netip.Addr) error {
+func (f *fakeFirewall) DelVIPs(fa []FirewallAddr) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	addrs := fwIPs(fa)
 	f.calls = append(f.calls, fmt.Sprintf("del %v", addrs))
 	for _, a := range addrs {
 		if f.blocked[a] == 0 {

@@ -138,7 +138,7 @@ type nodeInstance struct {
 	ipv6    bool
 	// fw are the addresses this instance has in the firewall; fwSet says
 	// they are there.
-	fw    []netip.Addr
+	fw    []FirewallAddr
 	fwSet bool
 }
 
