@@ -56,13 +56,19 @@ func needsFirewall(accept bool, priority int) bool {
 // logFirewallChoice logs, as keepalived does while reading the
 // configuration, that nftables is used because an instance needs a
 // firewall (accept off, or use_vmac) and `nftables` was not configured.
+// Without a firewall it logs keepalived's warning of a build without
+// nftables instead.
 func (n *Node) logFirewallChoice(c *parser.Config) {
-	if n.cfg.Firewall == nil || c.Global.NFTables != "" {
+	if n.cfg.Firewall != nil && c.Global.NFTables != "" {
 		return
 	}
 	for _, vi := range c.Instances {
 		if !vi.Accept || vi.UseVMAC {
-			n.log.Info("use_vmac or no_accept/strict specified, but no firewall configured - using nftables")
+			if n.cfg.Firewall == nil {
+				n.warnNoAccept()
+			} else {
+				n.log.Info("use_vmac or no_accept/strict specified, but no firewall configured - using nftables")
+			}
 			return
 		}
 	}
@@ -75,7 +81,6 @@ func (n *Node) fwAdd(ni *nodeInstance) {
 		return
 	}
 	if n.cfg.Firewall == nil {
-		n.warnNoAccept()
 		return
 	}
 	n.logf(true, "(%s) setting firewall drop rule", ni.cfg.Name)

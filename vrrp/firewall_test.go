@@ -216,7 +216,7 @@ vrrp_instance VI_1 {
 }
 
 // TestNodeFirewallNone: without a firewall the node logs keepalived's
-// warning once and still installs the VIPs.
+// warning once, at start, and still installs the VIPs.
 func TestNodeFirewallNone(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		w := &fakeWire{}
@@ -228,8 +228,13 @@ func TestNodeFirewallNone(t *testing.T) {
 		}
 		a.stop(t)
 		const warn = "Warning - firewall needed due to use_vmac or no_accept/strict but not configured"
-		if c := strings.Count(a.logs.String(), warn); c != 1 {
-			t.Errorf("warning logged %d times, want 1:\n%s", c, a.logs)
+		logs := a.logs.String()
+		if c := strings.Count(logs, warn); c != 1 {
+			t.Errorf("warning logged %d times, want 1:\n%s", c, logs)
+		}
+		// keepalived warns while reading the configuration.
+		if w, m := strings.Index(logs, warn), strings.Index(logs, "Entering MASTER STATE"); w < 0 || m < 0 || w > m {
+			t.Errorf("warning not logged before MASTER:\n%s", logs)
 		}
 		if strings.Contains(a.logs.String(), "using nftables") {
 			t.Errorf("claims to use nftables without a firewall:\n%s", a.logs)

@@ -671,7 +671,7 @@ func (n *Node) logErr(err error) {
 }
 
 // warnNoAccept is keepalived's warning when an instance needs the
-// firewall and there is none.
+// firewall and there is none (logged once per Node).
 func (n *Node) warnNoAccept() {
 	if n.noAcceptWarned {
 		return
