@@ -71,6 +71,10 @@ type NodeConfig struct {
 	// shutdown no priority-0 advert, VIPs, virtual routes, rules and VMACs
 	// stay; removing addresses tries every configured one, ours or not.
 	DontReleaseVRRP bool
+	// Firewall blocks the VIPs of a MASTER with accept off (no_accept or
+	// strict mode, not the owner); Run closes it when it ends. Nil logs
+	// keepalived's "firewall needed" warning and leaves the VIPs open.
+	Firewall Firewall
 }
 
 // AddrUpdate is one address appearing on or leaving an interface.
@@ -143,6 +147,10 @@ type nodeInstance struct {
 	peers   []netip.Addr
 	skipVIP bool // skip_check_adv_addr
 	ipv6    bool
+	// fw are the addresses this instance has in the firewall; fwSet says
+	// they are there.
+	fw    []FirewallAddr
+	fwSet bool
 }
 
 type nodeConn struct {
@@ -228,6 +236,7 @@ func (n *Node) sourceOf(vi *parser.VRRPInstance) netip.Addr {
 // installed sets.
 func (n *Node) setup() error {
 	c := n.cfg.Config
+	n.logFirewallChoice(c)
 	m, err := NewMachine(c, n.facts(c))
 	if err != nil {
 		return fmt.Errorf("vrrp: %w", err)
@@ -445,6 +454,7 @@ func (n *Node) send(ev Event) {
 func (n *Node) Run(ctx context.Context) error {
 	n.running.Store(true)
 	defer n.endLoop()
+	defer n.closeFirewall()
 	defer func() {
 		if n.cfg.DontReleaseVRRP {
 			return
@@ -632,12 +642,13 @@ func (n *Node) exec(acts []Action) {
 		case ActSendAdvert:
 			n.sendAdvert(ni, a.Priority)
 		case ActAddVIPs:
-			if !a.Accept {
-				n.warnNoAccept(ni)
+			if needsFirewall(a.Accept, ni.cfg.Priority) {
+				n.fwAdd(ni)
 			}
 			n.logErr(ni.vips.Install())
 		case ActDelVIPs:
 			n.logErr(n.removeAddrs(ni.vips, a.Force))
+			n.fwDel(ni)
 		case ActAddEVIPs:
 			n.logErr(ni.evips.Install())
 		case ActDelEVIPs:
@@ -676,12 +687,14 @@ func (n *Node) logErr(err error) {
 	}
 }
 
-func (n *Node) warnNoAccept(ni *nodeInstance) {
+// warnNoAccept is keepalived's warning when an instance needs the
+// firewall and there is none (logged once per Node).
+func (n *Node) warnNoAccept() {
 	if n.noAcceptWarned {
 		return
 	}
 	n.noAcceptWarned = true
-	n.log.Warn(fmt.Sprintf("(%s) no_accept mode is not implemented: the VIPs accept traffic", ni.cfg.Name))
+	n.log.Info("Warning - firewall needed due to use_vmac or no_accept/strict but not configured")
 }
 
 func (n *Node) updateStates() {

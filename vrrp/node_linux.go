@@ -84,6 +84,7 @@ func NewLinuxNodeConfig(cfg *parser.Config, log *slog.Logger) (NodeConfig, *Linu
 		SetupVMAC: func(vi *parser.VRRPInstance) (func(), error) {
 			return setupVMAC(h, vi, log)
 		},
+		Firewall: NewNFTablesFirewall(NFTablesConfig{Table: cfg.Global.NFTables, Priority: cfg.Global.NFTablesPriority}),
 	}
 	return nc, e, nil
 }

@@ -116,6 +116,7 @@ func (n *Node) reload(cfg *parser.Config) error {
 	// that left (n.insts is still the old set). The notifier learns the new
 	// configuration after their notifications.
 	n.exec(before)
+	n.logFirewallChoice(cfg)
 	n.notify.pushConfig(cfg)
 	for name, undo := range n.vmacUndo {
 		if !matchedOld[name] {
@@ -170,6 +171,7 @@ func (n *Node) reload(cfg *parser.Config) error {
 		if install {
 			n.releaseLeftAddrs(old, ni)
 		}
+		n.fwCarry(old, ni, install)
 		if added && install {
 			n.garp(ni, int(vi.GarpMasterRepeat))
 		}
