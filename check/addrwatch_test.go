@@ -406,5 +406,3 @@ func TestEngineHASuspendByReload(t *testing.T) {
 		}
 	})
 }
-
-
