@@ -28,7 +28,10 @@ type AddressSource interface {
 
 // addrWatchRetry is how long the watcher waits before watching again after
 // its watch failed (e.g. the kernel dropped notifications).
+// It doubles while watching fails, up to maxAddrWatchRetry.
 const addrWatchRetry = time.Second
+
+const maxAddrWatchRetry = time.Minute
 
 // addrWatcher keeps the scheduler's ha_suspend address counts in line with
 // the host's addresses, as keepalived's checker process does with its
@@ -70,7 +73,7 @@ func (w *addrWatcher) count(addr netip.Addr) int {
 	if w.counts == nil || w.broken {
 		return 1
 	}
-	return w.counts[addr.Unmap()]
+	return w.counts[addr.Unmap().WithZone("")]
 }
 
 // open starts the watch, then takes the initial counts (in that order, so
@@ -105,19 +108,22 @@ func tally(list []netip.Addr) map[netip.Addr]int {
 // ctx ends or changed fails (the scheduler has stopped). ch is what open
 // returned; when the watch fails, it is started again a little later.
 func (w *addrWatcher) run(ctx context.Context, ch <-chan struct{}, changed func(context.Context, netip.Addr, bool) error) {
+	retry := addrWatchRetry
 	for {
 		if ch == nil {
 			select {
 			case <-ctx.Done():
 				return
-			case <-time.After(addrWatchRetry):
+			case <-time.After(retry):
 			}
 			var err error
 			if ch, err = w.src.Watch(ctx); err != nil {
 				w.log.Warn(fmt.Sprintf("Netlink: watching addresses: %v", err))
 				ch = nil
+				retry = min(2*retry, maxAddrWatchRetry)
 				continue
 			}
+			retry = addrWatchRetry
 			// Changes may have been missed meanwhile.
 		} else {
 			select {
@@ -178,6 +184,11 @@ func (w *addrWatcher) sync(ctx context.Context, changed func(context.Context, ne
 			if d == 0 {
 				break
 			}
+			verb := "removed"
+			if d > 0 {
+				verb = "added"
+			}
+			w.log.Debug(fmt.Sprintf("Netlink reflector reports IP %s %s", a, verb))
 			if err := changed(ctx, a, d > 0); err != nil {
 				return err
 			}
