@@ -42,6 +42,11 @@ type addrWatcher struct {
 	src AddressSource
 	log *slog.Logger
 
+	// delivering is held while a change is reported and its count
+	// updated, and by hold: a reload then reads counts that match what
+	// the scheduler has been told.
+	delivering sync.Mutex
+
 	mu     sync.Mutex
 	counts map[netip.Addr]int // as reported to the scheduler
 	broken bool               // no list could be had: every address counts as present
@@ -74,6 +79,16 @@ func (w *addrWatcher) count(addr netip.Addr) int {
 		return 1
 	}
 	return w.counts[addr.Unmap().WithZone("")]
+}
+
+// hold stops the reports until the function it returns is called. A
+// reload holds them: the scheduler takes each report (and applies it)
+// before the reload, so that the counts a reload reads for its new
+// virtual servers are neither short of nor ahead of what the scheduler
+// has been told.
+func (w *addrWatcher) hold() (release func()) {
+	w.delivering.Lock()
+	return w.delivering.Unlock
 }
 
 // open starts the watch, then takes the initial counts (in that order, so
@@ -189,7 +204,9 @@ func (w *addrWatcher) sync(ctx context.Context, changed func(context.Context, ne
 				verb = "added"
 			}
 			w.log.Debug(fmt.Sprintf("Netlink reflector reports IP %s %s", a, verb))
+			w.delivering.Lock()
 			if err := changed(ctx, a, d > 0); err != nil {
+				w.delivering.Unlock()
 				return err
 			}
 			w.mu.Lock()
@@ -199,6 +216,7 @@ func (w *addrWatcher) sync(ctx context.Context, changed func(context.Context, ne
 				delete(w.counts, a)
 			}
 			w.mu.Unlock()
+			w.delivering.Unlock()
 		}
 	}
 	return nil

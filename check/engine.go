@@ -489,7 +489,13 @@ func (e *Engine) Reload(ctx context.Context, cfg *parser.Config) error {
 	if e.adapter != nil {
 		e.adapter.Reload(cfg)
 	}
-	if err := e.sched.Reload(ctx, cfg); err != nil {
+	release := func() {}
+	if e.addrs != nil {
+		release = e.addrs.hold()
+	}
+	err := e.sched.Reload(ctx, cfg)
+	release()
+	if err != nil {
 		e.env.Store(old)
 		if e.adapter != nil {
 			e.adapter.Reload(e.cfg)
