@@ -44,8 +44,9 @@ type addrWatcher struct {
 
 	// delivering is held while a change is reported and its count
 	// updated, and by hold: a reload then reads counts that match what
-	// the scheduler has been told.
-	delivering sync.Mutex
+	// the scheduler has been told. A one-slot channel rather than a
+	// mutex, so that waiting on it is a durable block for synctest.
+	delivering chan struct{}
 
 	mu     sync.Mutex
 	counts map[netip.Addr]int // as reported to the scheduler
@@ -53,7 +54,7 @@ type addrWatcher struct {
 }
 
 func newAddrWatcher(src AddressSource, log *slog.Logger) *addrWatcher {
-	return &addrWatcher{src: src, log: log}
+	return &addrWatcher{src: src, log: log, delivering: make(chan struct{}, 1)}
 }
 
 // usesHASuspend tells whether a virtual server of cfg has ha_suspend.
@@ -87,8 +88,8 @@ func (w *addrWatcher) count(addr netip.Addr) int {
 // virtual servers are neither short of nor ahead of what the scheduler
 // has been told.
 func (w *addrWatcher) hold() (release func()) {
-	w.delivering.Lock()
-	return w.delivering.Unlock
+	w.delivering <- struct{}{}
+	return func() { <-w.delivering }
 }
 
 // open starts the watch, then takes the initial counts (in that order, so
@@ -204,9 +205,13 @@ func (w *addrWatcher) sync(ctx context.Context, changed func(context.Context, ne
 				verb = "added"
 			}
 			w.log.Debug(fmt.Sprintf("Netlink reflector reports IP %s %s", a, verb))
-			w.delivering.Lock()
+			select {
+			case w.delivering <- struct{}{}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 			if err := changed(ctx, a, d > 0); err != nil {
-				w.delivering.Unlock()
+				<-w.delivering
 				return err
 			}
 			w.mu.Lock()
@@ -216,7 +221,7 @@ func (w *addrWatcher) sync(ctx context.Context, changed func(context.Context, ne
 				delete(w.counts, a)
 			}
 			w.mu.Unlock()
-			w.delivering.Unlock()
+			<-w.delivering
 		}
 	}
 	return nil

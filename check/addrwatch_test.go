@@ -406,3 +406,54 @@ func TestEngineHASuspendByReload(t *testing.T) {
 		}
 	})
 }
+
+// TestAddrWatcherWatchFails: a watch that cannot be started at first is
+// tried again, less and less often, and the changes made meanwhile are
+// reported once it works. hold keeps reports back until released.
+func TestAddrWatcherWatchFails(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := &fakeAddresses{watchErr: errors.New("ENOBUFS")}
+		src.set("10.0.0.1")
+		w := newAddrWatcher(src, quietLog())
+		ctx, cancel := context.WithCancel(t.Context())
+		ch, err := w.open(ctx)
+		if err == nil || ch != nil {
+			t.Fatalf("open: %v, %v; want the watch's error and no channel", ch, err)
+		}
+		if n := w.count(netip.MustParseAddr("10.0.0.1")); n != 1 {
+			t.Errorf("count %d, want 1 (the list worked)", n)
+		}
+		var c changeLog
+		done := make(chan struct{})
+		go func() { w.run(ctx, ch, c.changed); close(done) }()
+		// Tries at 1 s, 3 s (1+2), 7 s (3+4).
+		time.Sleep(6 * time.Second)
+		synctest.Wait()
+		src.mu.Lock()
+		if src.watches != 3 {
+			t.Errorf("%d watches in 6 s, want 3 (the open and retries at 1 s and 3 s)", src.watches)
+		}
+		src.watchErr = nil
+		src.mu.Unlock()
+		src.set("10.0.0.2")
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if got := c.take(); !slices.Equal(got, []string{"-10.0.0.1", "+10.0.0.2"}) {
+			t.Errorf("after the watch worked: %q", got)
+		}
+
+		release := w.hold()
+		src.set("10.0.0.3")
+		synctest.Wait()
+		if got := c.take(); got != nil {
+			t.Errorf("reported %q while held", got)
+		}
+		release()
+		synctest.Wait()
+		if got := c.take(); !slices.Equal(got, []string{"-10.0.0.2", "+10.0.0.3"}) {
+			t.Errorf("after release: %q", got)
+		}
+		cancel()
+		<-done
+	})
+}
