@@ -120,7 +120,7 @@ func TestEngineHASuspendNetns(t *testing.T) {
 		return strings.Contains(log.String(), "Deactivating healthchecker for service [2001:db8:1::2]:tcp:80 for VS [2001:db8::1]:tcp:80") &&
 			strings.Contains(log.String(), "Deactivating healthchecker for service [10.0.1.1]:tcp:80")
 	}, log)
-	time.Sleep(2500 * time.Millisecond)
+	time.Sleep(1500 * time.Millisecond)
 	if n := probes.take("10.0.1.1"); n != 0 {
 		t.Errorf("%d checks while 10.0.0.1 is absent", n)
 	}
@@ -144,7 +144,7 @@ func TestEngineHASuspendNetns(t *testing.T) {
 		return strings.Contains(log.String(), "Suspending healthchecker for service [10.0.1.1]:tcp:80 for VS [10.0.0.1]:tcp:80")
 	}, log)
 	probes.take("10.0.1.1")
-	time.Sleep(2500 * time.Millisecond)
+	time.Sleep(1500 * time.Millisecond)
 	if n := probes.take("10.0.1.1"); n != 0 {
 		t.Errorf("%d checks after ip addr del", n)
 	}
