@@ -65,6 +65,11 @@ type EngineOptions struct {
 	// StopTimeout bounds the teardown at shutdown; 0 means
 	// DefaultStopTimeout.
 	StopTimeout time.Duration
+	// Addresses is the host's addresses for ha_suspend, watched from
+	// Run on when a virtual server has ha_suspend; nil means rtnetlink in
+	// the caller's namespace (Linux). Ignored when Sched.AddressCount is
+	// set: the caller then reports changes with AddressChanged itself.
+	Addresses AddressSource
 	// Ready, when set, is called once by Run when the initial table is in
 	// IPVS and the checks are about to start: where keepalived's checker
 	// tells its parent that it has read its configuration (the parent
@@ -96,6 +101,10 @@ type Engine struct {
 	stopping  bool
 	stats     EngineStats
 	runCalled atomic.Bool
+	runCtx    context.Context // Run's, for a watch a reload starts
+	addrs     *addrWatcher    // nil: the caller reports addresses
+	addrsOn   bool            // addrs watches
+	addrsWG   sync.WaitGroup
 }
 
 // EngineStats count the engine's work on the IPVS table.
@@ -146,6 +155,16 @@ func NewEngine(cfg *parser.Config, opts EngineOptions) (*Engine, error) {
 	so := opts.Sched
 	if so.Log == nil {
 		so.Log = e.log
+	}
+	if so.AddressCount == nil {
+		src := opts.Addresses
+		if src == nil {
+			src = defaultAddressSource()
+		}
+		if src != nil {
+			e.addrs = newAddrWatcher(src, e.log)
+			so.AddressCount = e.addrs.count
+		}
 	}
 	if so.WatchFiles == nil {
 		so.WatchFiles = defaultWatchFiles
@@ -236,7 +255,13 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.log.Warn(err.Error())
 		}
 	}
+	// The address watch ends with Run, before Run returns.
+	watchCtx, endWatch := context.WithCancel(ctx)
+	defer e.addrsWG.Wait()
+	defer endWatch()
 	e.mu.Lock()
+	e.runCtx = watchCtx
+	e.startAddrWatch(watchCtx, e.cfg)
 	e.start(ctx)
 	e.mu.Unlock()
 	if e.opts.Ready != nil {
@@ -277,6 +302,26 @@ func (e *Engine) Run(ctx context.Context) error {
 		retry = time.After(backoff)
 		backoff = min(2*backoff, maxReconcileRetry)
 	}
+}
+
+// startAddrWatch starts watching the host's addresses the first time a
+// configuration has an ha_suspend virtual server, as keepalived's checker
+// process starts its netlink reflector. The scheduler takes the initial
+// counts from the watcher when it starts (or reloads). e.mu is held.
+func (e *Engine) startAddrWatch(ctx context.Context, cfg *parser.Config) {
+	if e.addrs == nil || e.addrsOn || ctx == nil || !usesHASuspend(cfg) {
+		return
+	}
+	e.addrsOn = true
+	ch, err := e.addrs.open(ctx)
+	if err != nil {
+		e.log.Warn(fmt.Sprintf("Netlink: %v", err))
+	}
+	e.addrsWG.Add(1)
+	go func() {
+		defer e.addrsWG.Done()
+		e.addrs.run(ctx, ch, e.sched.AddressChanged)
+	}()
 }
 
 // ReconcileRetry is how long the engine waits before trying again to bring
@@ -438,12 +483,19 @@ func (e *Engine) Reload(ctx context.Context, cfg *parser.Config) error {
 	if err := e.openKernel(cfg); err != nil {
 		return err
 	}
+	e.startAddrWatch(e.runCtx, cfg)
 	old := e.env.Load()
 	e.setEnv(cfg)
 	if e.adapter != nil {
 		e.adapter.Reload(cfg)
 	}
-	if err := e.sched.Reload(ctx, cfg); err != nil {
+	release := func() {}
+	if e.addrs != nil {
+		release = e.addrs.hold()
+	}
+	err := e.sched.Reload(ctx, cfg)
+	release()
+	if err != nil {
 		e.env.Store(old)
 		if e.adapter != nil {
 			e.adapter.Reload(e.cfg)
