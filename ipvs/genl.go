@@ -403,6 +403,9 @@ func decodeDest(attrs []nlattr, svcFamily Family) (Destination, error) {
 	if err != nil {
 		return d, err
 	}
+	// The model keeps an IPv4-mapped address as IPv4 (FamilyOf), and that
+	// is how it is encoded again, so a read-back compares equal.
+	d.Addr = d.Addr.Unmap()
 	d.normalizeTunnel()
 	return d, nil
 }
