@@ -38,7 +38,8 @@ type EngineOptions struct {
 	// Log receives keepalived's log lines; nil means slog.Default().
 	Log *slog.Logger
 	// Sched tunes the scheduler (clock, randomness, ha_suspend address
-	// counts, file watching). Its Log defaults to Log.
+	// counts, file watching). Its Log defaults to Log, its WatchFiles to
+	// WatchTrackFiles (inotify) on Linux.
 	Sched Options
 	// Kernel is the IPVS table to drive; nil opens the Linux one of
 	// NetNS when the configuration has a virtual server.
@@ -146,6 +147,9 @@ func NewEngine(cfg *parser.Config, opts EngineOptions) (*Engine, error) {
 	if so.Log == nil {
 		so.Log = e.log
 	}
+	if so.WatchFiles == nil {
+		so.WatchFiles = defaultWatchFiles
+	}
 	s, err := NewScheduler(cfg, factory, e.notifier, so)
 	if err != nil {
 		e.closeKernel()
@@ -226,7 +230,9 @@ func (e *Engine) Run(ctx context.Context) error {
 		return errors.New("check: Engine.Run called twice")
 	}
 	if e.adapter != nil {
-		if err := e.adapter.Open(ctx); err != nil {
+		// The shutdown's notifications (omega) are made after ctx ends:
+		// the adapter lives until stop closes it.
+		if err := e.adapter.Open(context.WithoutCancel(ctx)); err != nil {
 			e.log.Warn(err.Error())
 		}
 	}
@@ -418,6 +424,9 @@ func (e *Engine) Reload(ctx context.Context, cfg *parser.Config) error {
 	if cfg == nil {
 		return errors.New("check: Reload without a configuration")
 	}
+	if !e.runCalled.Load() {
+		return ErrNotRunning
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.stopping {
@@ -493,6 +502,9 @@ type RSSnapshot struct {
 	// FailedCheckers counts the checkers that are down; Checkers all of
 	// them.
 	FailedCheckers, Checkers int
+	// InKernel is keepalived's "set": the checkers' view puts the server
+	// in IPVS (alive and not replaced by the sorry server, or inhibited).
+	InKernel bool
 }
 
 // Snapshot returns the engine's current state.
@@ -514,7 +526,7 @@ func (e *Engine) Snapshot() Snapshot {
 		vs := VSSnapshot{Name: v.name, QuorumUp: v.quorumUp, SorryActive: v.sorryActive}
 		for _, r := range v.rss {
 			vs.RealServers = append(vs.RealServers, RSSnapshot{Name: r.name, Alive: r.alive, Weight: realWeight(r.effWeight),
-				FailedCheckers: r.numFailed, Checkers: len(r.members)})
+				FailedCheckers: r.numFailed, Checkers: len(r.members), InKernel: r.inKernel()})
 		}
 		snap.VirtualServers = append(snap.VirtualServers, vs)
 	}

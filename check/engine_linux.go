@@ -1,6 +1,14 @@
 package check
 
-import "github.com/gokeepalived/gokeepalived/ipvs"
+import (
+	"context"
+
+	"github.com/gokeepalived/gokeepalived/ipvs"
+)
+
+// defaultWatchFiles is how the engine's scheduler learns of track file
+// changes when the caller does not say: inotify, as keepalived.
+var defaultWatchFiles func(ctx context.Context, paths []string, changed func(path string)) error = WatchTrackFiles
 
 // openLinuxIPVS opens the kernel's IPVS of the namespace at nsPath ("" for
 // this one).

@@ -103,3 +103,15 @@ virtual_server 10.0.0.1 80 {
 		}
 	})
 }
+
+// TestEngineWatchesTrackFiles: on Linux the engine's scheduler learns of
+// track file changes through inotify unless the caller says otherwise.
+func TestEngineWatchesTrackFiles(t *testing.T) {
+	e, err := NewEngine(loadConfig(t, "global_defs {\nrouter_id x\n}\n"), EngineOptions{Log: quietLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.sched.watchFiles == nil {
+		t.Error("no file watcher: FILE_CHECK would poll every second")
+	}
+}

@@ -3,6 +3,7 @@
 package check
 
 import (
+	"context"
 	"errors"
 
 	"github.com/gokeepalived/gokeepalived/ipvs"
@@ -12,3 +13,6 @@ import (
 func openLinuxIPVS(string) (ipvs.Kernel, func() error, error) {
 	return nil, nil, errors.New("IPVS exists on Linux only")
 }
+
+// defaultWatchFiles is nil: the scheduler reads track files every second.
+var defaultWatchFiles func(ctx context.Context, paths []string, changed func(path string)) error

@@ -329,6 +329,10 @@ func TestEngineQuorumSorryServer(t *testing.T) {
 				t.Errorf("missing %q in\n%s", line, log)
 			}
 		}
+		snap := r.eng.Snapshot().VirtualServers[0]
+		if snap.QuorumUp || !snap.SorryActive || !snap.RealServers[1].Alive || snap.RealServers[1].InKernel {
+			t.Errorf("snapshot while the sorry server serves: %+v", snap)
+		}
 		r.probes.set("10.0.1.1", true)
 		after(2 * time.Second)
 		r.wantTable("quorum back", engBoth)
@@ -367,7 +371,8 @@ func TestEngineReloadOneServer(t *testing.T) {
 		snap := r.eng.Snapshot()
 		if len(snap.VirtualServers) != 1 || len(snap.VirtualServers[0].RealServers) != 2 ||
 			snap.VirtualServers[0].RealServers[1].Alive || !snap.VirtualServers[0].RealServers[0].Alive ||
-			snap.VirtualServers[0].RealServers[1].Weight != 5 || !snap.VirtualServers[0].QuorumUp {
+			snap.VirtualServers[0].RealServers[1].Weight != 5 || !snap.VirtualServers[0].QuorumUp ||
+			snap.VirtualServers[0].RealServers[1].InKernel || !snap.VirtualServers[0].RealServers[0].InKernel {
 			t.Errorf("snapshot %+v", snap.VirtualServers)
 		}
 		if snap.Table == nil || snap.Table.NumDests() != 1 || snap.IPVS.Reconciles == 0 {
@@ -634,4 +639,102 @@ func TestIPVSNamespace(t *testing.T) {
 			t.Errorf("%q with %q: %q, want %q", tc.conf, tc.opt, got, tc.want)
 		}
 	}
+}
+
+// TestEngineReloadFirstVirtualServer: a configuration without virtual
+// servers needs no IPVS; a reload that brings the first one opens it and
+// builds the table as at start. Reload before Run fails at once.
+func TestEngineReloadFirstVirtualServer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		k := &engKernel{}
+		empty := "global_defs {\nrouter_id x\n}\n"
+		probes := &engProbes{}
+		eng, err := NewEngine(loadConfig(t, empty), EngineOptions{Log: quietLog(), Kernel: k, NewProbe: probes.factory})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := eng.Reload(context.Background(), loadConfig(t, engConf("", ""))); !errors.Is(err, ErrNotRunning) {
+			t.Errorf("Reload before Run: %v, want ErrNotRunning", err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- eng.Run(ctx) }()
+		synctest.Wait()
+		if c := k.Counts(); c.Total() != 0 {
+			t.Errorf("IPVS used without virtual servers: %+v", c)
+		}
+		if err := eng.Reload(context.Background(), loadConfig(t, engConf("", ""))); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		if got := k.table(t); got != engBoth {
+			t.Errorf("after the reload:\n%s", got)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if got := k.table(t); got != "" {
+			t.Errorf("after shutdown:\n%s", got)
+		}
+	})
+}
+
+// TestEngineOmegaShutdown: with omega the shutdown's notify_down and
+// quorum_down run (with keepalived's one-second kill) and its alert mails
+// go out, although Run's context has ended.
+func TestEngineOmegaShutdown(t *testing.T) {
+	conf := `global_defs {
+    router_id lb1
+    notification_email {
+        ops@example.com
+    }
+    smtp_server 192.0.2.25
+}
+virtual_server 10.0.0.1 80 {
+    delay_loop 1
+    protocol TCP
+    omega
+    smtp_alert
+    quorum_down "/bin/sh qdown"
+    real_server 10.0.1.1 80 {
+        weight 1
+        notify_down "/bin/sh down"
+        TCP_CHECK {
+            connect_timeout 1
+            warmup 0
+        }
+    }
+}`
+	synctest.Test(t, func(t *testing.T) {
+		rec := &adapterRecorder{}
+		mails := make(chan string, 10)
+		dial := func(context.Context, string, string) (net.Conn, error) {
+			a, b := net.Pipe()
+			go engSMTP(b, mails)
+			return a, nil
+		}
+		r := startEngine(t, conf, nil, func(o *EngineOptions) { o.Notify.Runner = rec; o.Notify.MailDial = dial })
+		after(1500 * time.Millisecond)
+		for len(mails) > 0 {
+			<-mails // the start's quorum mail
+		}
+		r.stop()
+		var got []string
+		for _, c := range rec.commands() {
+			got = append(got, fmt.Sprintf("%s timeout=%v", strings.Join(c.Argv[1:], " "), c.Timeout))
+		}
+		slices.Sort(got)
+		if want := []string{"down timeout=1s", "qdown timeout=1s"}; !slices.Equal(got, want) {
+			t.Errorf("shutdown scripts %q, want %q", got, want)
+		}
+		var bodies []string
+		for len(mails) > 0 {
+			m := <-mails
+			bodies = append(bodies, m[strings.Index(m, "Subject: "):strings.Index(m, "=> Shutting down <=")])
+		}
+		if len(bodies) != 2 {
+			t.Errorf("%d shutdown mails, want 2 (the real server's and the virtual server's): %q", len(bodies), bodies)
+		}
+	})
 }

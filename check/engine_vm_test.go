@@ -168,6 +168,20 @@ func (m *engSMTPSink) list() []string {
 	return slices.Clone(m.mails)
 }
 
+// engSplitShutdownMails sorts mails and splits off the shutdown's.
+func engSplitShutdownMails(mails []string) (rest, shutdown []string) {
+	for _, m := range mails {
+		if strings.HasSuffix(m, "| => Shutting down <=") {
+			shutdown = append(shutdown, m)
+		} else {
+			rest = append(rest, m)
+		}
+	}
+	slices.Sort(rest)
+	slices.Sort(shutdown)
+	return rest, shutdown
+}
+
 // engFIFOReader keeps a FIFO open for reading (so lines written to it are
 // kept) and collects its lines.
 type engFIFOReader struct {
@@ -271,6 +285,8 @@ type engVariant struct {
 	down   string
 	// reload changes real server 2's weight at the end.
 	reload bool
+	// omega compares the shutdown's notifications too.
+	omega bool
 	// lines are our FIFO lines expected for one cycle (nil: compare with
 	// keepalived's only).
 	lines []string
@@ -343,9 +359,10 @@ func TestVMEngineLVSDR(t *testing.T) {
 	})
 	t.Run("alpha", func(t *testing.T) { engVMSideBySide(t, engVariant{alpha: true}) })
 	// Real server 1 inhibited to weight 0 on failure; the quorum of 2 is
-	// lost, so the sorry server replaces real server 2.
+	// lost, so the sorry server replaces real server 2; the virtual server
+	// sends its quorum mails too, and with omega the shutdown notifies.
 	t.Run("inhibit-sorry", func(t *testing.T) {
-		engVMSideBySide(t, engVariant{vsExtra: "    quorum 2\n    sorry_server 10.77.0.9 80\n", rs1Extra: "        inhibit_on_failure\n",
+		engVMSideBySide(t, engVariant{vsExtra: "    quorum 2\n    sorry_server 10.77.0.9 80\n    smtp_alert\n    omega\n", rs1Extra: "        inhibit_on_failure\n", omega: true,
 			cycles: 2, down: engVMHead + fmt.Sprintf("  -> %-28s %-7s %-6d %-10d %-10d\n", "10.77.0.1:80", "Route", 0, 0, 0) +
 				fmt.Sprintf("  -> %-28s %-7s %-6d %-10d %-10d\n", "10.77.0.9:80", "Route", 1, 0, 0)})
 	})
@@ -602,6 +619,35 @@ func engVMSideBySide(t *testing.T, v engVariant) {
 		}
 		if got := ka.ipvsadm(t); got != engVMEmpty {
 			t.Errorf("keepalived's table after shutdown:\n%s", got)
+		}
+		if v.omega {
+			// 7. omega: the shutdown's notifications.
+			time.Sleep(2 * time.Second)
+			kaLines, ourLines := ka.fifo.lines(), ours.fifo.lines()
+			kaMails, ourMails := ka.mails.list(), ours.mails.list()
+			t.Logf("with shutdown: keepalived FIFO lines %q mails %q", kaLines, kaMails)
+			t.Logf("with shutdown: gokeepalived FIFO lines %q mails %q", ourLines, ourMails)
+			if !slices.Equal(kaLines, ourLines) {
+				t.Errorf("FIFO lines with the shutdown's differ:\nkeepalived   %q\ngokeepalived %q", kaLines, ourLines)
+			}
+			// keepalived queues its "=> Shutting down <=" mails but
+			// exits before sending them unless a script keeps it alive
+			// (it waits up to 1 s for its children); gokeepalived sends
+			// them (within StopTimeout). The rest must be the same.
+			kaRest, kaDown := engSplitShutdownMails(kaMails)
+			ourRest, ourDown := engSplitShutdownMails(ourMails)
+			t.Logf("shutdown mails: keepalived %d, gokeepalived %d", len(kaDown), len(ourDown))
+			if !slices.Equal(kaRest, ourRest) {
+				t.Errorf("mails differ:\nkeepalived   %q\ngokeepalived %q", kaRest, ourRest)
+			}
+			wantDown := []string{
+				"[engvm] Realserver [10.77.0.1]:tcp:80 of virtual server [172.16.0.248]:tcp:80 - DOWN | => Shutting down <=",
+				"[engvm] Realserver [10.77.0.2]:tcp:80 of virtual server [172.16.0.248]:tcp:80 - DOWN | => Shutting down <=",
+				"[engvm] Virtualserver [172.16.0.248]:tcp:80 - DOWN | => Shutting down <=",
+			}
+			if !slices.Equal(ourDown, wantDown) {
+				t.Errorf("gokeepalived's shutdown mails %q, want %q", ourDown, wantDown)
+			}
 		}
 	}
 }
