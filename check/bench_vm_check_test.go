@@ -364,6 +364,7 @@ type bcvResult struct {
 	window       time.Duration
 	startup      time.Duration // start to every server checked once (-1: never)
 	cpuPerMin    float64       // CPU seconds per minute
+	cpuPerCheck  time.Duration // CPU per check received
 	procs        int
 	hwmMB        float64 // sum of VmHWM of its processes
 	maxHWMMB     float64 // the largest process's VmHWM
@@ -376,7 +377,7 @@ type bcvResult struct {
 	note         string
 }
 
-const bcvHeader = "daemon        check     N  startup  CPU-s/min  peak-RSS-MB(sum/max)  checks/s(of-due)  late-p50  late-p99  late-max  >5%late  stale  note"
+const bcvHeader = "daemon        check     N  startup  CPU-s/min  CPU/check  peak-RSS-MB(sum/max)  checks/s(of-due)  late-p50  late-p99  late-max  >5%late  stale  note"
 
 func (r bcvResult) row() string {
 	st := "never"
@@ -384,8 +385,8 @@ func (r bcvResult) row() string {
 		st = fmt.Sprintf("%.1fs", r.startup.Seconds())
 	}
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
-	return fmt.Sprintf("%-12s  %-5s %6d  %7s  %9.2f  %9.1f / %-9.1f  %8.0f (%5.1f%%)  %8s  %8s  %8s  %6.2f%%  %5d  %s",
-		r.daemon, r.kind, r.n, st, r.cpuPerMin, r.hwmMB, r.maxHWMMB,
+	return fmt.Sprintf("%-12s  %-5s %6d  %7s  %9.2f  %7.2fms  %9.1f / %-9.1f  %8.0f (%5.1f%%)  %8s  %8s  %8s  %6.2f%%  %5d  %s",
+		r.daemon, r.kind, r.n, st, r.cpuPerMin, float64(r.cpuPerCheck.Microseconds())/1000, r.hwmMB, r.maxHWMMB,
 		r.rate*float64(r.n)/bcvLoopSec, 100*r.rate, ms(r.lateP50), ms(r.lateP99), ms(r.lateMax),
 		100*r.over5pct, r.stale, r.note)
 }
@@ -457,13 +458,34 @@ func bcvRun(t *testing.T, name, bin string, conf []byte, n int, kind string, win
 		return string(b)
 	}
 
+	printLog := func() {
+		lines := strings.Split(strings.TrimSpace(logTail()), "\n")
+		for _, l := range lines[max(0, len(lines)-5):] {
+			fmt.Printf("BENCH-CHECK:   log| %s\n", l)
+		}
+	}
+	// gone is the row of a daemon that died before the end of the window
+	// (for instance killed for want of memory).
+	gone := func(when string, err error) bcvResult {
+		stopped = true
+		res.note = fmt.Sprintf("exited-during-%s(%v)-after-%.0fs", strings.ReplaceAll(when, " ", "-"), err, time.Since(t0).Seconds())
+		res.note = strings.ReplaceAll(res.note, " ", "-")
+		fmt.Printf("BENCH-CHECK: %s %s N=%d: %s; its log ends:\n", name, kind, n, res.note)
+		printLog()
+		if b, err := exec.Command("dmesg").Output(); err == nil && bytes.Contains(b, []byte("Out of memory")) {
+			fmt.Printf("BENCH-CHECK:   the VM's kernel log mentions \"Out of memory\"\n")
+			res.note += " OOM"
+		}
+		return res
+	}
+
 	// Start-up: until every real server has had a check (at most 5 minutes),
 	// then two more delay_loops so that the first-run spread is over.
 	deadline := t0.Add(5 * time.Minute)
 	for srv.seen.Load() < int64(n) && time.Now().Before(deadline) {
 		select {
 		case err := <-exited:
-			t.Fatalf("%s exited during start-up (%v); log:\n%s", name, err, logTail())
+			return gone("start-up", err)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
@@ -476,15 +498,19 @@ func bcvRun(t *testing.T, name, bin string, conf []byte, n int, kind string, win
 
 	// The window.
 	before := bcvTree(cmd.Process.Pid)
+	vm0 := bcvReadCPUStat()
+	self0 := bcvSelfCPU()
 	srv.winFrom.Store(int64(time.Since(srv.start)))
 	srv.measure.Store(true)
 	w0 := time.Now()
 	select {
 	case err := <-exited:
-		t.Fatalf("%s exited during the window (%v); log:\n%s", name, err, logTail())
+		return gone("the window", err)
 	case <-time.After(window):
 	}
 	after := bcvTree(cmd.Process.Pid)
+	vmBusy := bcvReadCPUStat().busySince(vm0)
+	selfCPU := bcvSelfCPU() - self0
 	srv.measure.Store(false)
 	elapsed := time.Since(w0)
 	endNS := int64(time.Since(srv.start))
@@ -505,14 +531,24 @@ func bcvRun(t *testing.T, name, bin string, conf []byte, n int, kind string, win
 	// USER_HZ is 100 on Linux for /proc/PID/stat.
 	res.cpuPerMin = float64(ticks) / 100 / elapsed.Seconds() * 60
 	res.rate = float64(srv.checks.Load()) / elapsed.Seconds() / (float64(n) / bcvLoopSec)
-	for i := range srv.last {
-		if endNS-srv.last[i].Load() > int64(2*bcvLoopSec*time.Second) {
-			res.stale++
-		}
+	if c := srv.checks.Load(); c > 0 {
+		res.cpuPerCheck = time.Duration(float64(ticks) / 100 / float64(c) * float64(time.Second))
 	}
 	srv.mu.Lock()
 	iv := slices.Clone(srv.intervals)
 	srv.mu.Unlock()
+	closed := len(iv)
+	// A server whose next check is already overdue at the end of the window
+	// counts with the gap so far: a lower bound of its interval.
+	for i := range srv.last {
+		gap := endNS - srv.last[i].Load()
+		if gap > int64(2*bcvLoopSec*time.Second) {
+			res.stale++
+		}
+		if gap > int64(bcvLoopSec*time.Second) {
+			iv = append(iv, int32(min(gap/1000, 1<<31-1)))
+		}
+	}
 	slices.Sort(iv)
 	if len(iv) > 0 {
 		late := func(us int32) time.Duration {
@@ -530,15 +566,14 @@ func bcvRun(t *testing.T, name, bin string, conf []byte, n int, kind string, win
 	if o := srv.other.Load(); o > 0 {
 		res.note += fmt.Sprintf(" %d-stray-connections", o)
 	}
-	fmt.Printf("BENCH-CHECK: %s %s N=%d: start-up %v, window %.1fs, %d checks, %d intervals, processes %s\n",
-		name, kind, n, res.startup.Round(100*time.Millisecond), elapsed.Seconds(), srv.checks.Load(), len(iv), strings.Join(names, " "))
+	fmt.Printf("BENCH-CHECK: %s %s N=%d: start-up %v, window %.1fs, %d checks, %d intervals + %d open gaps over delay_loop; "+
+		"VM CPUs busy %.0f%%, this test (the servers) %.2f CPU-s; processes %s\n",
+		name, kind, n, res.startup.Round(100*time.Millisecond), elapsed.Seconds(), srv.checks.Load(), closed, len(iv)-closed,
+		vmBusy, selfCPU.Seconds(), strings.Join(names, " "))
 	t0stop := time.Now()
 	stop()
 	fmt.Printf("BENCH-CHECK: %s %s N=%d stopped in %.1fs\n", name, kind, n, time.Since(t0stop).Seconds())
-	lines := strings.Split(strings.TrimSpace(logTail()), "\n")
-	for _, l := range lines[max(0, len(lines)-6):] {
-		fmt.Printf("BENCH-CHECK:   log| %s\n", l)
-	}
+	printLog()
 	res.note = strings.TrimSpace(res.note)
 	return res
 }
@@ -547,4 +582,53 @@ func bcvRun(t *testing.T, name, bin string, conf []byte, n int, kind string, win
 func sortSearchInt32(a []int32, v int32) int {
 	i, _ := slices.BinarySearch(a, v)
 	return i
+}
+
+// bcvCPUStat is the VM's total and idle (with iowait) CPU ticks from
+// /proc/stat.
+type bcvCPUStat struct{ total, idle int64 }
+
+func bcvReadCPUStat() bcvCPUStat {
+	b, _ := os.ReadFile("/proc/stat")
+	line, _, _ := strings.Cut(string(b), "\n")
+	var st bcvCPUStat
+	for i, v := range strings.Fields(line)[1:] {
+		x, _ := strconv.ParseInt(v, 10, 64)
+		st.total += x
+		if i == 3 || i == 4 { // idle, iowait
+			st.idle += x
+		}
+	}
+	return st
+}
+
+// busySince is the share of all CPUs busy since prev, in %.
+func (st bcvCPUStat) busySince(prev bcvCPUStat) float64 {
+	dt := st.total - prev.total
+	if dt <= 0 {
+		return 0
+	}
+	return 100 * float64(dt-(st.idle-prev.idle)) / float64(dt)
+}
+
+// bcvSelfCPU is the CPU time of this process so far.
+func bcvSelfCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestBenchCheckAddr: the benchmark's server maps every address it hands
+// out back to its real server, and nothing else.
+func TestBenchCheckAddr(t *testing.T) {
+	for _, i := range []int{0, 1, 249, 250, 62499, 62500, 99999, 124999} {
+		if got := bcvIndex(net.ParseIP(bcvAddr(i))); got != i {
+			t.Errorf("bcvIndex(bcvAddr(%d) = %s) = %d", i, bcvAddr(i), got)
+		}
+	}
+	for _, a := range []string{"127.0.0.1", "127.10.0.1", "127.10.1.0", "127.10.251.1", "10.10.1.1"} {
+		if got := bcvIndex(net.ParseIP(a)); got != -1 {
+			t.Errorf("bcvIndex(%s) = %d, want -1", a, got)
+		}
+	}
 }
