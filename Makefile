@@ -71,7 +71,7 @@ bench-vrrp:
 # The health-check scheduler on 10,000 real servers at delay_loop 1: CPU per
 # simulated minute (virtual time), lateness and CPU with the real loop, and
 # the reload of that configuration. Then keepalived -C and gokeepalived -C
-# side by side in the IPVS VM on 10,000 and 50,000 loopback real servers
+# side by side in the IPVS VM on 100, 10,000 and 50,000 loopback real servers
 # (scripts/bench-check.sh; BENCH_CHECK_N, _KINDS, _WINDOW; skipped with the
 # reason when the VM cannot run). Not part of make test.
 .PHONY: bench-check

@@ -14,15 +14,22 @@
 # makes everything several times slower than on real hardware: compare the
 # two daemons with each other, not with hardware figures.
 #
-# Environment: BENCH_CHECK_N (sizes, comma separated; default 10000,50000),
-# BENCH_CHECK_KINDS (tcp,http), BENCH_CHECK_BIG_KINDS (kinds run above 10,000
+# Under TCG on a busy 2-core host the VM cannot open 10,000 connections a
+# second at all (the kernel's TCP work alone saturates it), so both daemons
+# fall behind at 10,000 and the figures that compare them there are CPU per
+# check and peak RSS; the 100-server size shows lateness where the VM keeps
+# up. With KVM the same run measures the issue's goal directly.
+#
+# Environment: BENCH_CHECK_N (sizes, comma separated; default
+# 100,10000,50000), BENCH_CHECK_KINDS (tcp,http; idle = TCP_CHECK at
+# delay_loop 3600, the cost at rest), BENCH_CHECK_BIG_KINDS (kinds run above 10,000
 # real servers; default tcp), BENCH_CHECK_WINDOW (seconds measured per run;
 # default 60), BENCH_CHECK_HOST=0 skips part 1, BENCH_CHECK_VM=0 part 2,
 # VM_TIMEOUT (default 75m), GO.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
-n=${BENCH_CHECK_N:-10000,50000}
+n=${BENCH_CHECK_N:-100,10000,50000}
 kinds=${BENCH_CHECK_KINDS:-tcp,http}
 big=${BENCH_CHECK_BIG_KINDS:-tcp}
 window=${BENCH_CHECK_WINDOW:-60}
