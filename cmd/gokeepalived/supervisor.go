@@ -19,11 +19,14 @@ type childKind struct {
 	Short string
 	// Restart is the name in "Restart of VRRP process delayed ...".
 	Restart string
+	// Term is the name in "checker process failed to die - forcing
+	// termination".
+	Term string
 }
 
 var (
-	vrrpChild    = childKind{Role: "vrrp", Ident: "Keepalived_vrrp", Short: "VRRP", Restart: "VRRP"}
-	checkerChild = childKind{Role: "checker", Ident: "Keepalived_healthcheckers", Short: "Healthcheck", Restart: "Healthcheck"}
+	vrrpChild    = childKind{Role: "vrrp", Ident: "Keepalived_vrrp", Short: "VRRP", Restart: "VRRP", Term: "vrrp"}
+	checkerChild = childKind{Role: "checker", Ident: "Keepalived_healthcheckers", Short: "Healthcheck", Restart: "Healthcheck", Term: "checker"}
 )
 
 // Exit statuses a child uses to tell the parent that restarting it cannot
@@ -252,7 +255,7 @@ func (s *supervisor) run(ctx context.Context, signals <-chan os.Signal) int {
 		case <-killTimer:
 			for _, c := range children {
 				if c.proc != nil {
-					s.log.Info(fmt.Sprintf("%s process failed to die - forcing termination", c.kind.Ident))
+					s.log.Info(fmt.Sprintf("%s process failed to die - forcing termination", c.kind.Term))
 					_ = c.proc.Signal(syscall.SIGKILL)
 				}
 			}

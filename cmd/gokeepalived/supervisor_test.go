@@ -283,7 +283,7 @@ func TestSupervisorKillsChildrenThatDoNotStop(t *testing.T) {
 		if waited := time.Since(start); waited != 5*time.Second {
 			t.Errorf("children killed after %v, want child_wait_time 5s", waited)
 		}
-		if !strings.Contains(r.log(), "Keepalived_vrrp process failed to die - forcing termination") {
+		if !strings.Contains(r.log(), "vrrp process failed to die - forcing termination") {
 			t.Errorf("log:\n%s", r.log())
 		}
 	})
