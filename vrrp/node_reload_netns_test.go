@@ -3,18 +3,13 @@
 package vrrp
 
 import (
-	"context"
-	"log/slog"
 	"net/netip"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/gokeepalived/gokeepalived/parser"
 )
 
 // reloadNodeEnv names the configuration file when this test binary is
@@ -24,58 +19,8 @@ const reloadNodeEnv = "GKV_VRRP_TEST_RELOAD_NODE_CONF"
 func init() {
 	// Before TestMain: the re-executed binary is a node, not a test run.
 	if conf := os.Getenv(reloadNodeEnv); conf != "" {
-		os.Exit(runReloadNode(conf))
+		os.Exit(runReloadingNode(conf, false))
 	}
-}
-
-// runReloadNode runs a Node on path in the current network namespace,
-// reloads the file on SIGHUP and stops on SIGTERM.
-func runReloadNode(path string) int {
-	log := slog.New(kaTimeHandler{os.Stderr})
-	load := func() *parser.Config {
-		res := parser.Load(path, parser.Options{})
-		if res.Config == nil || res.ExitCode(false) != 0 {
-			log.Error("configuration rejected", "diagnostics", res.Diagnostics)
-			return nil
-		}
-		return res.Config
-	}
-	cfg := load()
-	if cfg == nil {
-		return 1
-	}
-	nc, edges, err := NewLinuxNodeConfig(cfg, log)
-	if err != nil {
-		log.Error(err.Error())
-		return 1
-	}
-	defer edges.Close()
-	nc.LogDetail = true
-	n, err := NewNode(nc)
-	if err != nil {
-		log.Error(err.Error())
-		return 1
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	go func() {
-		for range hup {
-			if c := load(); c != nil {
-				if err := n.Reload(c); err != nil {
-					log.Error("reload failed: " + err.Error())
-				} else {
-					log.Info("reload applied")
-				}
-			}
-		}
-	}()
-	if err := n.Run(ctx); err != nil {
-		log.Error(err.Error())
-		return 1
-	}
-	return 0
 }
 
 // TestNetnsReloadKeepsVIP: a real Node, MASTER with its VIP, reloads an

@@ -26,13 +26,14 @@ const (
 
 func init() {
 	if conf := os.Getenv(staticNodeEnv); conf != "" {
-		os.Exit(runStaticNode(conf, os.Getenv(staticNodeVEnv) == "1"))
+		os.Exit(runReloadingNode(conf, os.Getenv(staticNodeVEnv) == "1"))
 	}
 }
 
-// runStaticNode runs a Node on path in the current network namespace,
-// reloads the file on SIGHUP and stops on SIGTERM.
-func runStaticNode(path string, dontRelease bool) int {
+// runReloadingNode runs a Node on path in the current network namespace,
+// reloads the file on SIGHUP and stops on SIGTERM; dontRelease is -V.
+// The netns tests re-execute the test binary into it.
+func runReloadingNode(path string, dontRelease bool) int {
 	log := slog.New(kaTimeHandler{os.Stderr})
 	load := func() *parser.Config {
 		res := parser.Load(path, parser.Options{})
