@@ -74,6 +74,9 @@ func TestBenchCheckVM(t *testing.T) {
 	sizes := bcvInts(t, os.Getenv("BENCH_CHECK_N"), []int{10000})
 	kinds := bcvList(os.Getenv("BENCH_CHECK_KINDS"), []string{"tcp", "http"})
 	bigKinds := bcvList(os.Getenv("BENCH_CHECK_BIG_KINDS"), []string{"tcp"})
+	// BENCH_CHECK_DAEMONS picks the daemons to run (keepalived,gokeepalived),
+	// to iterate on one of them.
+	daemons := bcvList(os.Getenv("BENCH_CHECK_DAEMONS"), []string{"keepalived", "gokeepalived"})
 	window := 60 * time.Second
 	if w := os.Getenv("BENCH_CHECK_WINDOW"); w != "" {
 		s, err := strconv.Atoi(w)
@@ -93,6 +96,9 @@ func TestBenchCheckVM(t *testing.T) {
 			}
 			conf := bcvConfig(n, kind)
 			for _, d := range []struct{ name, bin string }{{"keepalived", ka}, {"gokeepalived", gk}} {
+				if !slices.Contains(daemons, d.name) {
+					continue
+				}
 				r := bcvRun(t, d.name, d.bin, conf, n, kind, window)
 				rows = append(rows, r)
 				fmt.Println("BENCH-CHECK-ROW: " + r.row())
@@ -437,6 +443,12 @@ func bcvRun(t *testing.T, name, bin string, conf []byte, n int, kind string, win
 		"-p", filepath.Join(dir, "p.pid"), "-r", filepath.Join(dir, "r.pid"), "-c", filepath.Join(dir, "c.pid"))
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// BENCH_CHECK_GOENV (NAME=value,...) is added to gokeepalived's
+	// environment, to measure runtime settings such as GOMAXPROCS or GOGC.
+	if env := os.Getenv("BENCH_CHECK_GOENV"); env != "" && name == "gokeepalived" {
+		cmd.Env = append(os.Environ(), strings.Split(env, ",")...)
+		res.note += " env:" + env
+	}
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)

@@ -89,16 +89,6 @@ const (
 	dialLocal            // socket, bind or sockopt failure: not counted
 )
 
-// dialTCP connects to the destination within connect_timeout (bounded by
-// ctx too) and says which of keepalived's outcomes it met.
-func (o *connOpts) dialTCP(ctx context.Context) (net.Conn, dialKind, error) {
-	conn, err := o.dialer("tcp").DialContext(ctx, o.network("tcp"), o.dest.String())
-	if err != nil {
-		return nil, classifyDial(ctx, err), err
-	}
-	return conn, dialOK, nil
-}
-
 // classifyDial maps a dial error to keepalived's connect results. Creating
 // the socket, setting its options and binding it are local steps; connect
 // errors are judged by errno as keepalived's layer4 does.

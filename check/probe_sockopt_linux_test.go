@@ -27,7 +27,7 @@ func TestSockoptsApplied(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	rc, err := conn.(*net.TCPConn).SyscallConn()
+	rc, err := conn.(syscall.Conn).SyscallConn()
 	if err != nil {
 		t.Fatal(err)
 	}

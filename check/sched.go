@@ -1,7 +1,6 @@
 package check
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -77,6 +76,7 @@ type Scheduler struct {
 
 	// The rest belongs to the loop.
 	timers  taskHeap
+	epoch   time.Time // origin of the timers' keys
 	seq     uint64
 	ready   []*task // due, waiting for a free slot
 	dueBuf  []*task // popDue's result, reused
@@ -280,11 +280,21 @@ func (s *Scheduler) armAll(now time.Time) {
 	}
 }
 
+// key is t's position on the scheduler's time line, in nanoseconds from
+// the first time it was asked (time.Time.Sub keeps the monotonic reading).
+func (s *Scheduler) key(t time.Time) int64 {
+	if s.epoch.IsZero() {
+		s.epoch = t
+	}
+	return int64(t.Sub(s.epoch))
+}
+
 func (s *Scheduler) push(t *task, due time.Time) {
 	t.due = due
+	t.dueKey = s.key(due)
 	s.seq++
 	t.seq = s.seq
-	heap.Push(&s.timers, t)
+	s.timers.push(t)
 }
 
 // nextDue is when the earliest queued task is due.
@@ -300,8 +310,8 @@ func (s *Scheduler) nextDue() (time.Time, bool) {
 func (s *Scheduler) popDue(now time.Time) []*task {
 	out := s.dueBuf[:0]
 	defer func() { s.dueBuf = out[:0] }()
-	for len(s.timers) > 0 && !s.timers[0].due.After(now) {
-		out = append(out, heap.Pop(&s.timers).(*task))
+	for nowKey := s.key(now); len(s.timers) > 0 && s.timers[0].dueKey <= nowKey; {
+		out = append(out, s.timers.pop())
 	}
 	out = s.skipSuspended(out, now)
 	return out
@@ -399,6 +409,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			return nil
 		case r := <-s.results:
 			s.complete(r, s.clock.Now())
+			// Take every result already waiting before going round
+			// again: one pass of dispatch and timer for a burst.
+			s.drainResults()
 		case <-timer.C():
 		case ev := <-s.addrEvents:
 			s.mu.Lock()
@@ -428,16 +441,30 @@ func (s *Scheduler) Run(ctx context.Context) error {
 func (s *Scheduler) dispatch(ctx context.Context, now time.Time) {
 	s.ready = append(s.ready, s.popDue(now)...)
 	n := 0
-	for n < len(s.ready) && s.running < s.maxConc {
-		t := s.ready[n]
-		n++
+	if len(s.ready) > 0 && s.running < s.maxConc {
 		s.mu.Lock()
-		s.begin(t, now)
+		for n < len(s.ready) && s.running < s.maxConc {
+			t := s.ready[n]
+			n++
+			s.begin(t, now)
+			s.running++
+			s.launch(ctx, t)
+		}
 		s.mu.Unlock()
-		s.running++
-		s.launch(ctx, t)
 	}
 	s.ready = s.ready[n:]
+}
+
+// drainResults completes the attempts whose results are already queued.
+func (s *Scheduler) drainResults() {
+	for {
+		select {
+		case r := <-s.results:
+			s.complete(r, s.clock.Now())
+		default:
+			return
+		}
+	}
 }
 
 func (s *Scheduler) launch(ctx context.Context, t *task) {
@@ -515,29 +542,67 @@ func (s *Scheduler) shutdown() {
 }
 
 // taskHeap orders tasks by due time, then by the order they were queued.
+// It is a binary heap written out rather than container/heap: at tens of
+// thousands of checks a second the interface calls and time.Time
+// comparisons of the generic one showed up in profiles.
 type taskHeap []*task
 
-func (h taskHeap) Len() int { return len(h) }
-func (h taskHeap) Less(i, j int) bool {
-	if !h[i].due.Equal(h[j].due) {
-		return h[i].due.Before(h[j].due)
+func (h taskHeap) less(i, j int) bool {
+	if h[i].dueKey != h[j].dueKey {
+		return h[i].dueKey < h[j].dueKey
 	}
 	return h[i].seq < h[j].seq
 }
-func (h taskHeap) Swap(i, j int) {
+
+func (h taskHeap) swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
 	h[i].heapIdx, h[j].heapIdx = i, j
 }
-func (h *taskHeap) Push(x any) {
-	t := x.(*task)
+
+func (h *taskHeap) push(t *task) {
 	t.heapIdx = len(*h)
 	*h = append(*h, t)
+	h.up(t.heapIdx)
 }
-func (h *taskHeap) Pop() any {
+
+// pop removes and returns the earliest task.
+func (h *taskHeap) pop() *task {
 	old := *h
-	t := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
+	n := len(old) - 1
+	old.swap(0, n)
+	t := old[n]
+	old[n] = nil
+	*h = old[:n]
+	h.down(0)
 	t.heapIdx = -1
 	return t
+}
+
+func (h taskHeap) up(j int) {
+	for j > 0 {
+		i := (j - 1) / 2
+		if !h.less(j, i) {
+			return
+		}
+		h.swap(i, j)
+		j = i
+	}
+}
+
+func (h taskHeap) down(i int) {
+	n := len(h)
+	for {
+		j := 2*i + 1
+		if j >= n {
+			return
+		}
+		if r := j + 1; r < n && h.less(r, j) {
+			j = r
+		}
+		if !h.less(j, i) {
+			return
+		}
+		h.swap(i, j)
+		i = j
+	}
 }

@@ -69,6 +69,7 @@ type task struct {
 	st      ckState
 
 	due     time.Time
+	dueKey  int64  // due on the scheduler's time line (Scheduler.key)
 	seq     uint64 // order among tasks due at the same time
 	heapIdx int    // position in the timer heap, -1 when not queued
 	// running is set while an attempt is in flight; started is when it

@@ -24,7 +24,8 @@
 # 100,10000,50000), BENCH_CHECK_KINDS (tcp,http; idle = TCP_CHECK at
 # delay_loop 3600, the cost at rest), BENCH_CHECK_BIG_KINDS (kinds run above 10,000
 # real servers; default tcp), BENCH_CHECK_WINDOW (seconds measured per run;
-# default 60), BENCH_CHECK_HOST=0 skips part 1, BENCH_CHECK_VM=0 part 2,
+# default 60), BENCH_CHECK_DAEMONS (keepalived,gokeepalived), BENCH_CHECK_GOENV
+# (NAME=value,... for gokeepalived only), BENCH_CHECK_HOST=0 skips part 1, BENCH_CHECK_VM=0 part 2,
 # VM_TIMEOUT (default 75m), GO.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,7 +52,7 @@ status=0
 # The kernel hands unknown name=value parameters to the VM's /init as
 # environment, which the test binary inherits.
 VM_OPTIONAL=1 VM_TIMEOUT=${VM_TIMEOUT:-75m} GO=$GO \
-	VM_KERNEL_ARGS="${VM_KERNEL_ARGS:-} BENCH_CHECK=1 BENCH_CHECK_N=$n BENCH_CHECK_KINDS=$kinds BENCH_CHECK_BIG_KINDS=$big BENCH_CHECK_WINDOW=$window" \
+	VM_KERNEL_ARGS="${VM_KERNEL_ARGS:-} BENCH_CHECK=1 BENCH_CHECK_N=$n BENCH_CHECK_KINDS=$kinds BENCH_CHECK_BIG_KINDS=$big BENCH_CHECK_WINDOW=$window${BENCH_CHECK_DAEMONS:+ BENCH_CHECK_DAEMONS=$BENCH_CHECK_DAEMONS}${BENCH_CHECK_GOENV:+ BENCH_CHECK_GOENV=$BENCH_CHECK_GOENV}" \
 	scripts/vm/run-tests.sh -run '^TestBenchCheckVM$' -timeout 70m ./check >"$out" 2>&1 || status=$?
 if grep -q '^SKIP: IPVS VM tests' "$out"; then
 	grep '^SKIP: IPVS VM tests' "$out" | sed 's/IPVS VM tests/bench-check VM part/'
