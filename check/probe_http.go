@@ -71,6 +71,8 @@ type httpURL struct {
 	noMatch bool
 	minOff  uint64
 	maxOff  uint64 // 0: no maximum
+	// req is the request sent for this url, built once.
+	req []byte
 
 	lenMismatch int64 // the last reported content-length difference
 }
@@ -129,6 +131,9 @@ func newHTTPProbe(c *parser.Checker, vs *parser.VirtualServer, rs *parser.RealSe
 			}
 		}
 		p.urls = append(p.urls, hu)
+	}
+	for _, u := range p.urls {
+		u.req = p.buildRequest(u)
 	}
 	return p, nil
 }
@@ -227,6 +232,13 @@ func (p *httpProbe) sniName(u *httpURL) string {
 
 // request is the exact GET keepalived sends for url u.
 func (p *httpProbe) request(u *httpURL) []byte {
+	if u.req != nil {
+		return u.req
+	}
+	return p.buildRequest(u)
+}
+
+func (p *httpProbe) buildRequest(u *httpURL) []byte {
 	host, _ := p.host(u)
 	minor, conn := 0, ""
 	switch p.proto {
@@ -323,6 +335,10 @@ func closedCleanly(c net.Conn) bool {
 	return ok && !raw.eof
 }
 
+// readBufs are the buffers responses are read into: one per attempt in
+// flight rather than one allocated per attempt.
+var readBufs = sync.Pool{New: func() any { b := make([]byte, 4096); return &b }}
+
 // httpResponse accumulates what keepalived keeps of a response.
 type httpResponse struct {
 	head      []byte // bytes up to and including the blank line
@@ -385,7 +401,9 @@ func (p *httpProbe) readResponse(ctx context.Context, c net.Conn, u *httpURL) Ou
 	if u.digest != nil {
 		resp.md5 = md5.New()
 	}
-	buf := make([]byte, 4096)
+	bp := readBufs.Get().(*[]byte)
+	defer readBufs.Put(bp)
+	buf := *bp
 	first := true
 	var sslEnd time.Time
 	for {

@@ -412,7 +412,7 @@ func TestHTTPRequestTruncated(t *testing.T) {
 	}
 	hp := p.(*httpProbe)
 	hp.urls[0].path = "/" + strings.Repeat("p", 3000)
-	req := hp.request(hp.urls[0])
+	req := hp.buildRequest(hp.urls[0])
 	if len(req) != 2047 || !bytes.HasPrefix(req, []byte("GET /ppp")) {
 		t.Errorf("request of %d bytes, want keepalived's 2047", len(req))
 	}
