@@ -387,6 +387,12 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	timer := s.clock.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
+		if ctx.Err() != nil {
+			cancelAll()
+			watch.stop()
+			s.stop()
+			return nil
+		}
 		s.dispatch(runCtx, s.clock.Now())
 		timer.Stop()
 		if due, ok := s.nextDue(); ok {
@@ -396,18 +402,13 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			cancelAll()
-			watch.stop()
-			for s.running > 0 {
-				<-s.results
-				s.running--
-			}
-			s.mu.Lock()
-			s.shutdown()
-			s.mu.Unlock()
-			s.signal()
-			return nil
 		case r := <-s.results:
+			if ctx.Err() != nil {
+				// Stopping: the attempt may have been cancelled by it,
+				// which says nothing about the server.
+				s.running--
+				continue
+			}
 			s.complete(r, s.clock.Now())
 			// Take every result already waiting before going round
 			// again: one pass of dispatch and timer for a burst.
@@ -434,6 +435,19 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			req.done <- err
 		}
 	}
+}
+
+// stop waits for the attempts in flight, whose results are dropped, then
+// makes the shutdown transitions.
+func (s *Scheduler) stop() {
+	for s.running > 0 {
+		<-s.results
+		s.running--
+	}
+	s.mu.Lock()
+	s.shutdown()
+	s.mu.Unlock()
+	s.signal()
 }
 
 // dispatch starts due tasks while slots are free, oldest due first; the
@@ -486,6 +500,13 @@ func (s *Scheduler) complete(r result, now time.Time) {
 		return // the task belongs to a configuration a reload replaced
 	}
 	s.mu.Lock()
+	if errors.Is(r.o.Err, errCancelled) {
+		// Cut short by us, not by the server: nothing to count or log.
+		r.t.running = false
+		s.push(r.t, now.Add(r.t.delayLoop()))
+		s.mu.Unlock()
+		return
+	}
 	s.done(r.t, r.o, now)
 	s.mu.Unlock()
 	s.signal()

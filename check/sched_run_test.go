@@ -2,11 +2,13 @@ package check
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net/netip"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -338,4 +340,72 @@ func TestHASuspend(t *testing.T) {
 			"Suspending healthchecker for service " + rs1 + " for VS " + vs1,
 		})
 	})
+}
+
+// TestStopLogsNoCancelledChecks: attempts in flight when the scheduler
+// stops are cut short by it, which says nothing about their servers:
+// keepalived logs only its "Shutting down service" lines, and so do we.
+// The stop comes while the loop is busy (from inside its log call), so
+// that the cancelled results are already queued when it next looks.
+func TestStopLogsNoCancelledChecks(t *testing.T) {
+	for range 8 {
+		synctest.Test(t, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			var once sync.Once
+			logs := &logCapture{}
+			stopper := &stopOnLine{logCapture: logs, prefix: "TCP_CHECK on service", stop: func() {
+				once.Do(func() {
+					cancel()
+					// Let the cancelled attempts queue their results.
+					time.Sleep(time.Millisecond)
+				})
+			}}
+			cfg := loadConfig(t, manyRS(20, "TCP_CHECK {\nwarmup 0\nretry 0\n}"))
+			factory := func(_ *parser.VirtualServer, rs *parser.RealServer, _ *parser.Checker) (Probe, error) {
+				if rs.Addr.String() == "10.0.0.1" {
+					return funcProbe(func(context.Context) Outcome { return Outcome{Err: errors.New("refused")} }), nil
+				}
+				return funcProbe(func(ctx context.Context) Outcome {
+					<-ctx.Done()
+					return settle(ctx, Outcome{Err: ctx.Err()})
+				}), nil
+			}
+			s, err := NewScheduler(cfg, factory, LogNotifier{Log: quietLog()}, Options{Log: slog.New(stopper)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error)
+			go func() { done <- s.Run(ctx) }()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			shut := 0
+			for _, l := range logs.lines() {
+				if strings.Contains(l, "cancelled") {
+					t.Errorf("logged %q at stop", l)
+				}
+				if strings.HasPrefix(l, "Shutting down service") {
+					shut++
+				}
+			}
+			if shut != 20 {
+				t.Errorf("%d Shutting down lines, want 20", shut)
+			}
+		})
+	}
+}
+
+// stopOnLine calls stop when a line starting with prefix is logged.
+type stopOnLine struct {
+	*logCapture
+	prefix string
+	stop   func()
+}
+
+func (l *stopOnLine) Handle(ctx context.Context, r slog.Record) error {
+	l.logCapture.Handle(ctx, r)
+	if strings.HasPrefix(r.Message, l.prefix) {
+		l.stop()
+	}
+	return nil
 }
