@@ -89,6 +89,7 @@ func startLoopbackServer(b *testing.B) int {
 // and HTTP_GET at delay_loop 1) on N real servers whose checks all go to a
 // listener in another process, and reports the checker's own CPU time per
 // check and how late checks started. One op is one wall-clock second.
+// tcp-goroutines is TCP_CHECK without the connector (connector_linux.go).
 // BENCH_LOOPBACK_N sets N (default 2000).
 func BenchmarkCheckLoopback(b *testing.B) {
 	n := 2000
@@ -99,7 +100,7 @@ func BenchmarkCheckLoopback(b *testing.B) {
 		}
 		n = v
 	}
-	for _, kind := range []string{"tcp", "http"} {
+	for _, kind := range []string{"tcp", "tcp-goroutines", "http"} {
 		b.Run(fmt.Sprintf("%s-%d", kind, n), func(b *testing.B) {
 			port := startLoopbackServer(b)
 			checker := fmt.Sprintf("TCP_CHECK {\nconnect_ip 127.0.0.1\nconnect_port %d\nconnect_timeout 3\n}", port)
@@ -116,6 +117,9 @@ func BenchmarkCheckLoopback(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			// tcp-goroutines: TCP_CHECK as every other probe, one
+			// goroutine per attempt, against the connector.
+			s.goroutineConnects = kind == "tcp-goroutines"
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error)
 			go func() { done <- s.Run(ctx) }()

@@ -5,6 +5,7 @@ package check
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -449,6 +450,17 @@ func bcvRun(t *testing.T, name, bin string, conf []byte, n int, kind string, win
 		cmd.Env = append(os.Environ(), strings.Split(env, ",")...)
 		res.note += " env:" + env
 	}
+	// BENCH_CHECK_PROFILE=1: gokeepalived's checker writes a CPU profile,
+	// printed after the run for bench-check.sh to save on the host.
+	profile := ""
+	if os.Getenv("BENCH_CHECK_PROFILE") == "1" && name == "gokeepalived" {
+		profile = filepath.Join(dir, "cpu")
+		if cmd.Env == nil {
+			cmd.Env = os.Environ()
+		}
+		cmd.Env = append(cmd.Env, "GOKEEPALIVED_CPUPROFILE="+profile)
+		defer func() { bcvPrintProfile(fmt.Sprintf("%s-%s-%d", name, kind, n), profile+".checker") }()
+	}
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
@@ -656,5 +668,21 @@ func TestBenchCheckAddr(t *testing.T) {
 		if got := bcvIndex(net.ParseIP(a)); got != -1 {
 			t.Errorf("bcvIndex(%s) = %d, want -1", a, got)
 		}
+	}
+}
+
+// bcvPrintProfile prints a profile file as base64 lines tagged with its
+// name ("BENCH-CHECK-PROF name: ..."), the only way out of the VM.
+func bcvPrintProfile(name, path string) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		fmt.Printf("BENCH-CHECK: no profile for %s: %v\n", name, err)
+		return
+	}
+	enc := base64.StdEncoding.EncodeToString(b)
+	for len(enc) > 0 {
+		n := min(len(enc), 900)
+		fmt.Printf("BENCH-CHECK-PROF %s: %s\n", name, enc[:n])
+		enc = enc[n:]
 	}
 }

@@ -20,3 +20,23 @@ type Outcome struct {
 	// Err says why the attempt failed; keepalived's log lines quote it.
 	Err error
 }
+
+// connectProbe is a probe whose whole attempt is one TCP connect
+// (TCP_CHECK). The scheduler runs such attempts on its connector, without
+// a goroutine each, and asks the probe for the verdict.
+type connectProbe interface {
+	Probe
+	connectOpts() *connOpts
+	outcome(dialKind, error) Outcome
+}
+
+// connectRunner runs the connects of connectProbes (connector_linux.go).
+type connectRunner interface {
+	// connect starts a connect bounded by co's connect_timeout; finish
+	// gets its result once, before connect returns when it is known at
+	// once, else from another goroutine (errCancelled after stop).
+	connect(co *connOpts, finish func(dialKind, error))
+	// stop cancels the connects in progress and waits for their results
+	// to be delivered.
+	stop()
+}

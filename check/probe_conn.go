@@ -93,7 +93,7 @@ const (
 // the socket, setting its options and binding it are local steps; connect
 // errors are judged by errno as keepalived's layer4 does.
 func classifyDial(ctx context.Context, err error) dialKind {
-	if ctx.Err() == context.Canceled {
+	if ctx != nil && ctx.Err() == context.Canceled {
 		return dialLocal
 	}
 	if call := dialSyscall(err); call != "" && call != "connect" {

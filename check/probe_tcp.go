@@ -2,6 +2,7 @@ package check
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/gokeepalived/gokeepalived/parser"
@@ -26,13 +27,25 @@ func (p *tcpProbe) Check(ctx context.Context) Outcome { return settle(ctx, p.che
 
 func (p *tcpProbe) check(ctx context.Context) Outcome {
 	conn, kind, err := p.co.dialTCP(ctx)
+	if kind == dialOK {
+		conn.Close()
+	}
+	return p.outcome(kind, err)
+}
+
+func (p *tcpProbe) connectOpts() *connOpts { return &p.co }
+
+// outcome is keepalived's tcp_check_thread verdict on a connect's result.
+func (p *tcpProbe) outcome(kind dialKind, err error) Outcome {
 	switch kind {
 	case dialOK:
-		conn.Close()
 		return Outcome{OK: true}
 	case dialTimeout:
 		return failed(&ProbeError{Reason: "timeout", Line: fmt.Sprintf("TCP connection to %s timeout.", p.id.rs), Err: err})
 	case dialLocal:
+		if errors.Is(err, errCancelled) {
+			return failed(&ProbeError{Reason: "check cancelled", Line: "check cancelled", Err: err})
+		}
 		if dialSyscall(err) == "socket" {
 			return failed(localError("TCP connect fail to create socket. Rescheduling.", err))
 		}

@@ -85,6 +85,12 @@ type Scheduler struct {
 	changed bool   // a Health-visible change since the last signal
 
 	results chan result
+	// conn runs TCP_CHECK's connects (nil until the first one, and
+	// after Run).
+	conn connectRunner
+	// goroutineConnects runs them one goroutine each instead, as every
+	// other probe (tests and benchmarks compare the two).
+	goroutineConnects bool
 	reloads chan reloadReq
 	changes chan struct{}
 	// addrEvents carries AddressChanged to the loop.
@@ -390,6 +396,12 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			cancelAll()
 			watch.stop()
+			if s.conn != nil {
+				// Its cancelled results fit in s.results, which holds
+				// one per attempt in flight.
+				s.conn.stop()
+				s.conn = nil
+			}
 			s.stop()
 			return nil
 		}
@@ -469,6 +481,25 @@ func (s *Scheduler) dispatch(ctx context.Context, now time.Time) {
 	s.ready = s.ready[n:]
 }
 
+// connector returns the connector, started at the first TCP_CHECK attempt
+// (a test's fake probes never start one), or nil when TCP_CHECK attempts
+// run on goroutines.
+func (s *Scheduler) connector() connectRunner {
+	if s.conn != nil || s.goroutineConnects {
+		return s.conn
+	}
+	c, err := newConnector()
+	if err != nil {
+		if !errors.Is(err, errors.ErrUnsupported) {
+			s.logf("Healthchecker: TCP_CHECK connects run one goroutine each: %v", err)
+		}
+		s.goroutineConnects = true
+		return nil
+	}
+	s.conn = c
+	return c
+}
+
 // drainResults completes the attempts whose results are already queued.
 func (s *Scheduler) drainResults() {
 	for {
@@ -482,9 +513,19 @@ func (s *Scheduler) drainResults() {
 }
 
 func (s *Scheduler) launch(ctx context.Context, t *task) {
+	gen, url := s.gen, t.attemptURL()
+	if cp, ok := t.probe.(connectProbe); ok && s.connector() != nil {
+		// A reload cannot cancel these: they end within their
+		// connect_timeout and the result of an older generation is
+		// dropped.
+		t.cancel = nil
+		s.conn.connect(cp.connectOpts(), func(kind dialKind, err error) {
+			s.results <- result{t: t, gen: gen, o: cp.outcome(kind, err)}
+		})
+		return
+	}
 	actx, cancel := context.WithCancel(ctx)
 	t.cancel = cancel
-	gen, url := s.gen, t.attemptURL()
 	go func() {
 		o := callProbe(actx, t, url)
 		s.results <- result{t: t, gen: gen, o: o}
