@@ -25,7 +25,8 @@
 # delay_loop 3600, the cost at rest), BENCH_CHECK_BIG_KINDS (kinds run above 10,000
 # real servers; default tcp), BENCH_CHECK_WINDOW (seconds measured per run;
 # default 60), BENCH_CHECK_DAEMONS (keepalived,gokeepalived), BENCH_CHECK_GOENV
-# (NAME=value,... for gokeepalived only), BENCH_CHECK_HOST=0 skips part 1, BENCH_CHECK_VM=0 part 2,
+# (NAME=value,... for gokeepalived only), BENCH_CHECK_PROFILE=1 (gokeepalived's
+# checker CPU profiles, saved in bench-check-prof/), BENCH_CHECK_HOST=0 skips part 1, BENCH_CHECK_VM=0 part 2,
 # VM_TIMEOUT (default 75m), GO.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,13 +53,20 @@ status=0
 # The kernel hands unknown name=value parameters to the VM's /init as
 # environment, which the test binary inherits.
 VM_OPTIONAL=1 VM_TIMEOUT=${VM_TIMEOUT:-75m} GO=$GO \
-	VM_KERNEL_ARGS="${VM_KERNEL_ARGS:-} BENCH_CHECK=1 BENCH_CHECK_N=$n BENCH_CHECK_KINDS=$kinds BENCH_CHECK_BIG_KINDS=$big BENCH_CHECK_WINDOW=$window${BENCH_CHECK_DAEMONS:+ BENCH_CHECK_DAEMONS=$BENCH_CHECK_DAEMONS}${BENCH_CHECK_GOENV:+ BENCH_CHECK_GOENV=$BENCH_CHECK_GOENV}" \
+	VM_KERNEL_ARGS="${VM_KERNEL_ARGS:-} BENCH_CHECK=1 BENCH_CHECK_N=$n BENCH_CHECK_KINDS=$kinds BENCH_CHECK_BIG_KINDS=$big BENCH_CHECK_WINDOW=$window${BENCH_CHECK_DAEMONS:+ BENCH_CHECK_DAEMONS=$BENCH_CHECK_DAEMONS}${BENCH_CHECK_GOENV:+ BENCH_CHECK_GOENV=$BENCH_CHECK_GOENV}${BENCH_CHECK_PROFILE:+ BENCH_CHECK_PROFILE=$BENCH_CHECK_PROFILE}" \
 	scripts/vm/run-tests.sh -run '^TestBenchCheckVM$' -timeout 70m ./check >"$out" 2>&1 || status=$?
 if grep -q '^SKIP: IPVS VM tests' "$out"; then
 	grep '^SKIP: IPVS VM tests' "$out" | sed 's/IPVS VM tests/bench-check VM part/'
 	exit 0
 fi
 grep -E '^BENCH-CHECK(-ROW)?: |^vm: |^--- (FAIL|SKIP)|^    bench_vm' "$out" | grep -v '^BENCH-CHECK-ROW' || true
+if grep -q '^BENCH-CHECK-PROF ' "$out"; then
+	mkdir -p bench-check-prof
+	for name in $(sed -n 's/^BENCH-CHECK-PROF \([^:]*\):.*/\1/p' "$out" | sort -u); do
+		sed -n "s/^BENCH-CHECK-PROF $name: //p" "$out" | tr -d '\n' | base64 -d >"bench-check-prof/$name.pprof"
+		echo "profile: bench-check-prof/$name.pprof (go tool pprof -top bench-check-prof/$name.pprof)"
+	done
+fi
 echo
 echo "== side by side (VM time; delay_loop 1 s, so 5% late = 50 ms)"
 sed -n 's/^BENCH-CHECK-TABLE: \{0,1\}//p' "$out"

@@ -66,6 +66,9 @@ func runChild(d daemonSettings, role string, stderr io.Writer) int {
 
 func runChildWith(d daemonSettings, role string, stderr io.Writer, factory engineFactory) int {
 	kind := kindOf(role)
+	if stop := startCPUProfile(role, stderr); stop != nil {
+		defer stop()
+	}
 	res := parser.Load(d.ConfigFile, d.parseOptions())
 	log := d.newLogger(identFor(kind.Ident, res.Config.Root), stderr)
 	pass := parser.PassVRRP
