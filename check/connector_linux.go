@@ -74,11 +74,12 @@ func newConnector() (connectRunner, error) {
 }
 
 // connect makes the socket and starts the connect (keepalived's
-// tcp_connect and socket_bind_connect); connect_timeout runs from now.
+// tcp_connect and socket_bind_connect); connect_timeout runs from now,
+// the caller's reading of the clock.
 // finish gets the result once: at once when the connect fails or succeeds
 // immediately, else from the connector's goroutine (dialLocal and
 // errCancelled once stop has been called).
-func (c *connector) connect(co *connOpts, finish func(dialKind, error)) {
+func (c *connector) connect(co *connOpts, now time.Time, finish func(dialKind, error)) {
 	sa, family, err := co.sockaddr()
 	if err != nil {
 		finish(dialLocal, err)
@@ -106,7 +107,7 @@ func (c *connector) connect(co *connOpts, finish func(dialKind, error)) {
 		finish(classifyErr(serr), serr)
 		return
 	}
-	a := &connAttempt{deadline: time.Now().Add(co.timeout), finish: finish, fd: int32(fd), heapIdx: -1}
+	a := &connAttempt{deadline: now.Add(co.timeout), finish: finish, fd: int32(fd), heapIdx: -1}
 	c.mu.Lock()
 	if c.stopping {
 		c.mu.Unlock()

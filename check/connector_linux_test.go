@@ -23,7 +23,7 @@ func viaConnector(t *testing.T, c connectRunner, p Probe) Outcome {
 		t.Fatalf("%T is not a connectProbe", p)
 	}
 	got := make(chan Outcome, 1)
-	c.connect(cp.connectOpts(), func(kind dialKind, err error) { got <- cp.outcome(kind, err) })
+	c.connect(cp.connectOpts(), time.Now(), func(kind dialKind, err error) { got <- cp.outcome(kind, err) })
 	select {
 	case o := <-got:
 		return o
@@ -105,7 +105,7 @@ func TestConnectorMany(t *testing.T) {
 		if i%4 == 3 {
 			p = bad
 		}
-		go c.connect(p.connectOpts(), func(kind dialKind, err error) {
+		go c.connect(p.connectOpts(), time.Now(), func(kind dialKind, err error) {
 			mu.Lock()
 			calls[i]++
 			if p.outcome(kind, err).OK {
@@ -144,15 +144,15 @@ func TestConnectorStop(t *testing.T) {
 	p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", port, "TCP_CHECK {\nconnect_timeout 30\n}").(connectProbe)
 	got := make(chan Outcome, 3)
 	finish := func(kind dialKind, err error) { got <- p.outcome(kind, err) }
-	c.connect(p.connectOpts(), finish)
-	c.connect(p.connectOpts(), finish)
+	c.connect(p.connectOpts(), time.Now(), finish)
+	c.connect(p.connectOpts(), time.Now(), finish)
 	time.Sleep(50 * time.Millisecond)
 	start := time.Now()
 	c.stop()
 	if el := time.Since(start); el > time.Second {
 		t.Errorf("stop took %v", el)
 	}
-	c.connect(p.connectOpts(), finish)
+	c.connect(p.connectOpts(), time.Now(), finish)
 	for range 3 {
 		select {
 		case o := <-got:

@@ -1,6 +1,9 @@
 package check
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Probe is one checker (HTTP_GET, TCP_CHECK, ...) bound to one real server.
 // Check makes a single attempt; retries, delays and state belong to the
@@ -35,7 +38,7 @@ type connectRunner interface {
 	// connect starts a connect bounded by co's connect_timeout; finish
 	// gets its result once, before connect returns when it is known at
 	// once, else from another goroutine (errCancelled after stop).
-	connect(co *connOpts, finish func(dialKind, error))
+	connect(co *connOpts, now time.Time, finish func(dialKind, error))
 	// stop cancels the connects in progress and waits for their results
 	// to be delivered.
 	stop()

@@ -91,8 +91,8 @@ type Scheduler struct {
 	// goroutineConnects runs them one goroutine each instead, as every
 	// other probe (tests and benchmarks compare the two).
 	goroutineConnects bool
-	reloads chan reloadReq
-	changes chan struct{}
+	reloads           chan reloadReq
+	changes           chan struct{}
 	// addrEvents carries AddressChanged to the loop.
 	addrEvents chan addrEvent
 	stopped    chan struct{} // closed when Run returns
@@ -392,6 +392,10 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	watch := s.startWatch(runCtx, fileEvents, watchFailed)
 	timer := s.clock.NewTimer(time.Hour)
 	defer timer.Stop()
+	// The clock is read once per wake: under emulation (the benchmark VM)
+	// a clock read costs as much as a system call. The timer is set from
+	// that reading too, so it may fire late by the time dispatch took.
+	now := s.clock.Now()
 	for {
 		if ctx.Err() != nil {
 			cancelAll()
@@ -405,39 +409,45 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			s.stop()
 			return nil
 		}
-		s.dispatch(runCtx, s.clock.Now())
+		s.dispatch(runCtx, now)
 		timer.Stop()
 		if due, ok := s.nextDue(); ok {
-			timer.Reset(max(due.Sub(s.clock.Now()), 0))
+			timer.Reset(max(due.Sub(now), 0))
 		} else {
 			timer.Reset(time.Hour)
 		}
 		select {
 		case <-ctx.Done():
 		case r := <-s.results:
+			now = s.clock.Now()
 			if ctx.Err() != nil {
 				// Stopping: the attempt may have been cancelled by it,
 				// which says nothing about the server.
 				s.running--
 				continue
 			}
-			s.complete(r, s.clock.Now())
+			s.complete(r, now)
 			// Take every result already waiting before going round
 			// again: one pass of dispatch and timer for a burst.
-			s.drainResults()
+			s.drainResults(now)
 		case <-timer.C():
+			now = s.clock.Now()
 		case ev := <-s.addrEvents:
+			now = s.clock.Now()
 			s.mu.Lock()
 			s.addressChanged(ev)
 			s.mu.Unlock()
 		case p := <-fileEvents:
-			s.fileChanged(p, s.clock.Now())
+			now = s.clock.Now()
+			s.fileChanged(p, now)
 		case p := <-watchFailed:
+			now = s.clock.Now()
 			s.unwatched[p] = true
-			s.fileChanged(p, s.clock.Now())
+			s.fileChanged(p, now)
 		case req := <-s.reloads:
+			now = s.clock.Now()
 			s.mu.Lock()
-			err := s.reload(req.cfg, s.clock.Now())
+			err := s.reload(req.cfg, now)
 			s.mu.Unlock()
 			if err == nil {
 				watch.stop()
@@ -474,7 +484,7 @@ func (s *Scheduler) dispatch(ctx context.Context, now time.Time) {
 			n++
 			s.begin(t, now)
 			s.running++
-			s.launch(ctx, t)
+			s.launch(ctx, t, now)
 		}
 		s.mu.Unlock()
 	}
@@ -501,25 +511,25 @@ func (s *Scheduler) connector() connectRunner {
 }
 
 // drainResults completes the attempts whose results are already queued.
-func (s *Scheduler) drainResults() {
+func (s *Scheduler) drainResults(now time.Time) {
 	for {
 		select {
 		case r := <-s.results:
-			s.complete(r, s.clock.Now())
+			s.complete(r, now)
 		default:
 			return
 		}
 	}
 }
 
-func (s *Scheduler) launch(ctx context.Context, t *task) {
+func (s *Scheduler) launch(ctx context.Context, t *task, now time.Time) {
 	gen, url := s.gen, t.attemptURL()
 	if cp, ok := t.probe.(connectProbe); ok && s.connector() != nil {
 		// A reload cannot cancel these: they end within their
 		// connect_timeout and the result of an older generation is
 		// dropped.
 		t.cancel = nil
-		s.conn.connect(cp.connectOpts(), func(kind dialKind, err error) {
+		s.conn.connect(cp.connectOpts(), now, func(kind dialKind, err error) {
 			s.results <- result{t: t, gen: gen, o: cp.outcome(kind, err)}
 		})
 		return
