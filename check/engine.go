@@ -357,7 +357,7 @@ func (e *Engine) reconcile(ctx context.Context) {
 	if e.rec == nil || !e.started || e.stopping {
 		return
 	}
-	e.apply(ctx, Desired(e.cfg, e.sched))
+	e.apply(ctx, Desired(e.cfg, e.sched.Snapshot()))
 }
 
 func (e *Engine) apply(ctx context.Context, want *ipvs.Config) {

@@ -678,3 +678,40 @@ func (h taskHeap) down(i int) {
 		i = j
 	}
 }
+
+// healthSnapshot is the scheduler's Health at one instant.
+type healthSnapshot struct {
+	rs map[*parser.RealServer]rsSnap
+	vs map[*parser.VirtualServer]bool
+}
+
+type rsSnap struct {
+	vs *parser.VirtualServer
+	h  RSHealth
+}
+
+func (h *healthSnapshot) RealServer(vs *parser.VirtualServer, rs *parser.RealServer) RSHealth {
+	if r, ok := h.rs[rs]; ok && r.vs == vs {
+		return r.h
+	}
+	return RSHealth{}
+}
+
+func (h *healthSnapshot) QuorumUp(vs *parser.VirtualServer) bool { return h.vs[vs] }
+
+// Snapshot copies the state of every real and virtual server under one
+// read lock, for the engine to compute the whole desired table from:
+// asking server by server took the lock tens of thousands of times per
+// pass, each time waiting behind the checks' updates.
+func (s *Scheduler) Snapshot() Health {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	h := &healthSnapshot{rs: make(map[*parser.RealServer]rsSnap, len(s.m.rsIdx)), vs: make(map[*parser.VirtualServer]bool, len(s.m.vsIdx))}
+	for cfg, r := range s.m.rsIdx {
+		h.rs[cfg] = rsSnap{vs: r.vs.cfg, h: RSHealth{Alive: r.alive, Weight: int(realWeight(r.effWeight))}}
+	}
+	for cfg, v := range s.m.vsIdx {
+		h.vs[cfg] = v.quorumUp
+	}
+	return h
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -408,4 +409,63 @@ func (l *stopOnLine) Handle(ctx context.Context, r slog.Record) error {
 		l.stop()
 	}
 	return nil
+}
+
+// TestSnapshotMatchesHealth: the engine's one-lock snapshot answers as the
+// scheduler does, server by server, including for a real server asked
+// under another virtual server.
+func TestSnapshotMatchesHealth(t *testing.T) {
+	cfg := loadConfig(t, manyRS(30, "TCP_CHECK {\nwarmup 0\nretry 0\n}")+
+		strings.Replace(manyRS(3, "TCP_CHECK {\nwarmup 0\n}"), "10.0.0.1 80", "10.0.0.2 80", 1))
+	factory := func(_ *parser.VirtualServer, rs *parser.RealServer, _ *parser.Checker) (Probe, error) {
+		down := rs.Addr.As4()[3]%3 == 0
+		return funcProbe(func(context.Context) Outcome {
+			if down {
+				return Outcome{Err: errors.New("refused")}
+			}
+			return Outcome{OK: true}
+		}), nil
+	}
+	s, err := NewScheduler(cfg, factory, LogNotifier{Log: quietLog()}, Options{Log: quietLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := epoch
+	s.start(now)
+	for i := 0; i < 200; i++ {
+		due, ok := s.nextDue()
+		if !ok {
+			break
+		}
+		now = due
+		for _, tk := range s.popDue(now) {
+			s.begin(tk, now)
+			s.done(tk, callProbe(t.Context(), tk, 0), now)
+		}
+	}
+	snap := s.Snapshot()
+	alive, down := 0, 0
+	for _, vs := range cfg.VirtualServers {
+		if got, want := snap.QuorumUp(vs), s.QuorumUp(vs); got != want {
+			t.Errorf("%v quorum: snapshot %v, scheduler %v", vs.Pos, got, want)
+		}
+		for _, rs := range vs.RealServers {
+			got, want := snap.RealServer(vs, rs), s.RealServer(vs, rs)
+			if got != want {
+				t.Errorf("%v: snapshot %+v, scheduler %+v", rs.Addr, got, want)
+			}
+			if want.Alive {
+				alive++
+			} else {
+				down++
+			}
+			other := cfg.VirtualServers[(slices.Index(cfg.VirtualServers, vs)+1)%len(cfg.VirtualServers)]
+			if h := snap.RealServer(other, rs); h != (RSHealth{}) {
+				t.Errorf("%v under another virtual server: %+v", rs.Addr, h)
+			}
+		}
+	}
+	if alive == 0 || down == 0 {
+		t.Fatalf("%d alive, %d down: the test wants both", alive, down)
+	}
 }
