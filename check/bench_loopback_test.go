@@ -2,7 +2,6 @@ package check
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -120,36 +119,20 @@ func BenchmarkCheckLoopback(b *testing.B) {
 			// tcp-goroutines: TCP_CHECK as every other probe, one
 			// goroutine per attempt, against the connector.
 			s.goroutineConnects = kind == "tcp-goroutines"
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error)
-			go func() { done <- s.Run(ctx) }()
-			time.Sleep(2500 * time.Millisecond)
-			before := s.Stats()
 			var ms0, ms1 runtime.MemStats
-			runtime.ReadMemStats(&ms0)
-			cpu0 := cpuTime()
-			b.ResetTimer()
-			for b.Loop() {
-				time.Sleep(time.Second)
-			}
-			b.StopTimer()
-			cpu := cpuTime() - cpu0
-			runtime.ReadMemStats(&ms1)
-			after := s.Stats()
-			// A failed check takes its server down: every one must still
-			// be up, or the figures measured failures.
 			down := 0
-			for _, v := range cfg.VirtualServers {
-				for _, rs := range v.RealServers {
-					if !s.RealServer(v, rs).Alive {
-						down++
+			before, after, cpu := measureRealtime(b, s, func() { runtime.ReadMemStats(&ms0) }, func() {
+				runtime.ReadMemStats(&ms1)
+				// A failed check takes its server down: every one must
+				// still be up, or the figures measured failures.
+				for _, v := range cfg.VirtualServers {
+					for _, rs := range v.RealServers {
+						if !s.RealServer(v, rs).Alive {
+							down++
+						}
 					}
 				}
-			}
-			cancel()
-			if err := <-done; err != nil {
-				b.Fatal(err)
-			}
+			})
 			if down > 0 {
 				b.Fatalf("%d of %d real servers failed their checks", down, n)
 			}

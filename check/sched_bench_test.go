@@ -69,24 +69,7 @@ func BenchmarkScheduler10kRealtime(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- s.Run(ctx) }()
-	// Let the first-run window (1 s + up to 1 s of warmup) pass.
-	time.Sleep(2500 * time.Millisecond)
-	before := s.Stats()
-	cpu0 := cpuTime()
-	b.ResetTimer()
-	for b.Loop() {
-		time.Sleep(time.Second)
-	}
-	b.StopTimer()
-	cpu := cpuTime() - cpu0
-	after := s.Stats()
-	cancel()
-	if err := <-done; err != nil {
-		b.Fatal(err)
-	}
+	before, after, cpu := measureRealtime(b, s, nil, nil)
 	n := after.Checks - before.Checks
 	if n == 0 {
 		b.Fatal("no checks ran")
@@ -120,4 +103,36 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// measureRealtime runs s's loop, lets the first-run window (1 s + up to
+// 1 s of warmup) pass and measures b.N wall-clock seconds: the scheduler's
+// counters before and after, and the process's CPU time in between.
+// atStart and atEnd (either may be nil) run just inside the window, atEnd
+// while the scheduler still runs.
+func measureRealtime(b *testing.B, s *Scheduler, atStart, atEnd func()) (before, after Stats, cpu time.Duration) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- s.Run(ctx) }()
+	time.Sleep(2500 * time.Millisecond)
+	before = s.Stats()
+	if atStart != nil {
+		atStart()
+	}
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	for b.Loop() {
+		time.Sleep(time.Second)
+	}
+	b.StopTimer()
+	cpu = cpuTime() - cpu0
+	if atEnd != nil {
+		atEnd()
+	}
+	after = s.Stats()
+	cancel()
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+	return before, after, cpu
 }
