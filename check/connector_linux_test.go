@@ -183,12 +183,18 @@ func TestSchedulerStopsConnects(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
-	for s.Stats().Checks == 0 {
+	usesConnector := func() bool {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		return s.conn != nil
+	}
+	for deadline := time.Now().Add(5 * time.Second); !usesConnector(); {
+		if time.Now().After(deadline) {
+			t.Fatal("the attempt did not go to the connector")
+		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if s.conn == nil {
-		t.Fatal("the attempt did not go to the connector")
-	}
+	time.Sleep(50 * time.Millisecond) // the connect is in progress
 	start := time.Now()
 	cancel()
 	select {

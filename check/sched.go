@@ -86,7 +86,7 @@ type Scheduler struct {
 
 	results chan result
 	// conn runs TCP_CHECK's connects (nil until the first one, and
-	// after Run).
+	// after Run). The loop sets it under mu and reads it without.
 	conn connectRunner
 	// goroutineConnects runs them one goroutine each instead, as every
 	// other probe (tests and benchmarks compare the two).
@@ -404,7 +404,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 				// Its cancelled results fit in s.results, which holds
 				// one per attempt in flight.
 				s.conn.stop()
+				s.mu.Lock()
 				s.conn = nil
+				s.mu.Unlock()
 			}
 			s.stop()
 			return nil
@@ -476,17 +478,21 @@ func (s *Scheduler) stop() {
 // others wait in the ready queue, in order.
 func (s *Scheduler) dispatch(ctx context.Context, now time.Time) {
 	s.ready = append(s.ready, s.popDue(now)...)
-	n := 0
-	if len(s.ready) > 0 && s.running < s.maxConc {
-		s.mu.Lock()
-		for n < len(s.ready) && s.running < s.maxConc {
-			t := s.ready[n]
-			n++
-			s.begin(t, now)
-			s.running++
-			s.launch(ctx, t, now)
-		}
-		s.mu.Unlock()
+	n := min(len(s.ready), s.maxConc-s.running)
+	if n <= 0 {
+		return
+	}
+	start := s.ready[:n]
+	s.mu.Lock()
+	for _, t := range start {
+		s.begin(t, now)
+	}
+	s.mu.Unlock()
+	// Outside the lock: TCP_CHECK's connects are made right here, and
+	// Health readers need not wait for them.
+	for _, t := range start {
+		s.running++
+		s.launch(ctx, t, now)
 	}
 	s.ready = s.ready[n:]
 }
@@ -506,7 +512,11 @@ func (s *Scheduler) connector() connectRunner {
 		s.goroutineConnects = true
 		return nil
 	}
+	// Under the lock for readers outside the loop (tests); the loop
+	// itself reads s.conn without it.
+	s.mu.Lock()
 	s.conn = c
+	s.mu.Unlock()
 	return c
 }
 
