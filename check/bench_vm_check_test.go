@@ -21,8 +21,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/vishvananda/netns"
 )
 
 // TestBenchCheckVM is the side-by-side part of `make bench-check`: the same
@@ -217,29 +215,6 @@ type bcvServer struct {
 	wg        sync.WaitGroup
 }
 
-func bcvListen(ns string) (net.Listener, error) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	orig, err := netns.Get()
-	if err != nil {
-		return nil, err
-	}
-	defer orig.Close()
-	target, err := netns.GetFromName(ns)
-	if err != nil {
-		return nil, err
-	}
-	defer target.Close()
-	if err := netns.Set(target); err != nil {
-		return nil, err
-	}
-	l, lerr := net.Listen("tcp4", fmt.Sprintf("0.0.0.0:%d", bcvPort))
-	if err := netns.Set(orig); err != nil {
-		panic("cannot return to the original namespace: " + err.Error())
-	}
-	return l, lerr
-}
-
 func (s *bcvServer) serve() {
 	defer s.wg.Done()
 	for {
@@ -420,7 +395,7 @@ func bcvRun(t *testing.T, name, bin string, conf []byte, n int, kind string, win
 	if out, err := exec.Command("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up").CombinedOutput(); err != nil {
 		t.Fatalf("lo up in %s: %v: %s", ns, err, out)
 	}
-	l, err := bcvListen(ns)
+	l, err := engVMListen(ns, fmt.Sprintf("0.0.0.0:%d", bcvPort))
 	if err != nil {
 		t.Fatalf("listen in %s: %v", ns, err)
 	}
