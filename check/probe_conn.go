@@ -147,9 +147,15 @@ var errCancelled = fmt.Errorf("%w: check cancelled", ErrLocal)
 // a local error, so that stopping a check never counts against a server.
 func settle(ctx context.Context, o Outcome) Outcome {
 	if !o.OK && ctx.Err() == context.Canceled {
-		return failed(&ProbeError{Reason: "check cancelled", Line: "check cancelled", Err: fmt.Errorf("%w (%w)", errCancelled, o.Err)})
+		return cancelled(fmt.Errorf("%w (%w)", errCancelled, o.Err))
 	}
 	return o
+}
+
+// cancelled is the Outcome of an attempt we cut short; err wraps
+// errCancelled.
+func cancelled(err error) Outcome {
+	return failed(&ProbeError{Reason: "check cancelled", Line: "check cancelled", Err: err})
 }
 
 // failed is the Outcome of a failed attempt.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"time"
 
@@ -59,11 +60,16 @@ func (o *connOpts) dialTCP(ctx context.Context) (net.Conn, dialKind, error) {
 
 // sockaddr is the destination as the kernel takes it.
 func (o *connOpts) sockaddr() (unix.Sockaddr, int, error) {
-	a := o.dest.Addr()
+	return kernelSockaddr(o.dest.Addr(), o.dest.Port())
+}
+
+// kernelSockaddr is addr:port as the kernel takes it, with its address
+// family; an IPv6 zone names the interface.
+func kernelSockaddr(a netip.Addr, port uint16) (unix.Sockaddr, int, error) {
 	if a.Is4() || a.Is4In6() {
-		return &unix.SockaddrInet4{Addr: a.Unmap().As4(), Port: int(o.dest.Port())}, unix.AF_INET, nil
+		return &unix.SockaddrInet4{Addr: a.Unmap().As4(), Port: int(port)}, unix.AF_INET, nil
 	}
-	sa := &unix.SockaddrInet6{Addr: a.As16(), Port: int(o.dest.Port())}
+	sa := &unix.SockaddrInet6{Addr: a.As16(), Port: int(port)}
 	if z := a.Zone(); z != "" {
 		ifi, err := net.InterfaceByName(z)
 		if err != nil {
@@ -90,19 +96,9 @@ func (o *connOpts) prepare(fd int) error {
 	if !o.bindTo.IsValid() {
 		return nil
 	}
-	var sa unix.Sockaddr
-	if o.bindTo.Is4() || o.bindTo.Is4In6() {
-		sa = &unix.SockaddrInet4{Addr: o.bindTo.Unmap().As4(), Port: int(o.bindPort)}
-	} else {
-		s6 := &unix.SockaddrInet6{Addr: o.bindTo.As16(), Port: int(o.bindPort)}
-		if z := o.bindTo.Zone(); z != "" {
-			ifi, err := net.InterfaceByName(z)
-			if err != nil {
-				return fmt.Errorf("zone %q of %s: %w", z, o.bindTo, err)
-			}
-			s6.ZoneId = uint32(ifi.Index)
-		}
-		sa = s6
+	sa, _, err := kernelSockaddr(o.bindTo, o.bindPort)
+	if err != nil {
+		return err
 	}
 	if err := unix.Bind(fd, sa); err != nil {
 		return os.NewSyscallError("bind", err)

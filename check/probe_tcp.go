@@ -44,7 +44,7 @@ func (p *tcpProbe) outcome(kind dialKind, err error) Outcome {
 		return failed(&ProbeError{Reason: "timeout", Line: fmt.Sprintf("TCP connection to %s timeout.", p.id.rs), Err: err})
 	case dialLocal:
 		if errors.Is(err, errCancelled) {
-			return failed(&ProbeError{Reason: "check cancelled", Line: "check cancelled", Err: err})
+			return cancelled(err)
 		}
 		if dialSyscall(err) == "socket" {
 			return failed(localError("TCP connect fail to create socket. Rescheduling.", err))

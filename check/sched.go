@@ -205,6 +205,10 @@ func (s *Scheduler) RealServer(vs *parser.VirtualServer, rs *parser.RealServer) 
 	if r == nil || r.vs.cfg != vs {
 		return RSHealth{}
 	}
+	return r.health()
+}
+
+func (r *rsState) health() RSHealth {
 	return RSHealth{Alive: r.alive, Weight: int(realWeight(r.effWeight))}
 }
 
@@ -718,7 +722,7 @@ func (s *Scheduler) Snapshot() Health {
 	defer s.mu.RUnlock()
 	h := &healthSnapshot{rs: make(map[*parser.RealServer]rsSnap, len(s.m.rsIdx)), vs: make(map[*parser.VirtualServer]bool, len(s.m.vsIdx))}
 	for cfg, r := range s.m.rsIdx {
-		h.rs[cfg] = rsSnap{vs: r.vs.cfg, h: RSHealth{Alive: r.alive, Weight: int(realWeight(r.effWeight))}}
+		h.rs[cfg] = rsSnap{vs: r.vs.cfg, h: r.health()}
 	}
 	for cfg, v := range s.m.vsIdx {
 		h.vs[cfg] = v.quorumUp
