@@ -233,17 +233,14 @@ func (s *engSide) ipvsadm(t *testing.T) string {
 	return engVMCmd(t, "ip", "netns", "exec", s.ns, "ipvsadm", "-Ln")
 }
 
-// engVMConf is the classic LVS-DR virtual server, with HTTP_GET checks
-// every second, a notify FIFO and alert mail.
+// engVMConf is the classic LVS-DR virtual server, with HTTP_GET (or
+// TCP_CHECK) checks every second, a notify FIFO and alert mail.
 func engVMConf(fifo string, smtpPort int, v engVariant) string {
 	rsExtra := ""
 	if v.alpha {
 		rsExtra = "        alpha\n"
 	}
-	rs := func(addr, extra string) string {
-		return `    real_server ` + addr + ` 80 {
-        weight 1
-` + rsExtra + extra + `        HTTP_GET {
+	checker := `        HTTP_GET {
             url {
                 path /index.html
             }
@@ -251,7 +248,19 @@ func engVMConf(fifo string, smtpPort int, v engVariant) string {
             retry 1
             delay_before_retry 1
         }
-    }
+`
+	if v.tcp {
+		checker = `        TCP_CHECK {
+            connect_timeout 1
+            retry 1
+            delay_before_retry 1
+        }
+`
+	}
+	rs := func(addr, extra string) string {
+		return `    real_server ` + addr + ` 80 {
+        weight 1
+` + rsExtra + extra + checker + `    }
 `
 	}
 	return `global_defs {
@@ -290,6 +299,9 @@ type engVariant struct {
 	// lines are our FIFO lines expected for one cycle (nil: compare with
 	// keepalived's only).
 	lines []string
+	// tcp checks with TCP_CHECK instead of HTTP_GET (our side on the
+	// connector).
+	tcp bool
 }
 
 // The tables ipvsadm 1.31 prints (lvs.md §11 gives its column rules).
@@ -358,6 +370,10 @@ func TestVMEngineLVSDR(t *testing.T) {
 			"RS [10.77.0.1]:tcp:80 [172.16.0.248]:tcp:80 DOWN", "RS [10.77.0.1]:tcp:80 [172.16.0.248]:tcp:80 UP"}})
 	})
 	t.Run("alpha", func(t *testing.T) { engVMSideBySide(t, engVariant{alpha: true}) })
+	t.Run("tcp", func(t *testing.T) {
+		engVMSideBySide(t, engVariant{tcp: true, cycles: 2, down: engVMOne, lines: []string{
+			"RS [10.77.0.1]:tcp:80 [172.16.0.248]:tcp:80 DOWN", "RS [10.77.0.1]:tcp:80 [172.16.0.248]:tcp:80 UP"}})
+	})
 	// Real server 1 inhibited to weight 0 on failure; the quorum of 2 is
 	// lost, so the sorry server replaces real server 2; the virtual server
 	// sends its quorum mails too, and with omega the shutdown notifies.
