@@ -4,37 +4,39 @@ import (
 	"container/heap"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"sync"
-	"syscall"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// connector makes the TCP connects of TCP_CHECK the way keepalived's
-// event loop does: non-blocking sockets in one epoll set. A goroutine per
-// attempt, with its runtime poller registration, deadline timer and
-// context, cost about as much CPU as the connect itself at thousands of
-// checks a second. Here the caller (the scheduler's loop) makes the
-// socket and starts the connect, and one goroutine reads the results of
-// every connect that completes: it waits for the epoll set itself to
-// become readable in the runtime's poller, takes the ready sockets with a
-// non-blocking epoll_wait, reads SO_ERROR and closes them.
+// connector is the scheduler's loop on Linux: it sleeps in epoll_wait
+// and makes TCP_CHECK's connects the way keepalived's event loop does,
+// non-blocking sockets in one epoll set. A goroutine per attempt, with its
+// runtime poller registration, deadline timer and context, cost about as
+// much CPU as the connect itself at thousands of checks a second, and
+// every hand-over between goroutines costs wake-ups in the runtime. Here
+// the loop's goroutine makes the socket, starts the connect and, when it
+// sleeps, takes the completed ones from the same epoll_wait that ends its
+// sleep at the next due check; the other goroutines wake it through an
+// eventfd in the set. Everything but kick belongs to the loop's goroutine.
 type connector struct {
-	epfd int
-	ep   *os.File      // epfd, for the runtime's poller and its deadlines
-	done chan struct{} // closed when wait returns
+	epfd, evfd int
+	pending    map[int32]*connAttempt // by descriptor
+	timeouts   connTimeouts
+	events     []unix.EpollEvent
+	closed     bool
 
-	mu       sync.Mutex
-	pending  map[int32]*connAttempt // by descriptor
-	timeouts connTimeouts
-	stopping bool
-	// wakeAt is the read deadline wait sleeps until (zero: none); a
-	// connect with an earlier deadline moves it.
-	wakeAt time.Time
-
-	events []unix.EpollEvent // wait's
+	// kicked is set by the first kick since the loop last woke from the
+	// eventfd; later kicks need not write to it.
+	kicked atomic.Bool
+	// evMu keeps a kick from writing to the eventfd once close has closed
+	// it (the descriptor number could be another file's by then).
+	evMu     sync.RWMutex
+	evClosed bool
 }
 
 // connAttempt is one connect in progress.
@@ -48,38 +50,39 @@ type connAttempt struct {
 	err  error
 }
 
-var _ connectRunner = (*connector)(nil)
+var _ loopWaker = (*connector)(nil)
 
-// newConnector starts a connector; stop ends it.
-func newConnector() (connectRunner, error) {
+// newConnector makes the epoll set and its eventfd; close releases them.
+func newConnector() (loopWaker, error) {
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, os.NewSyscallError("epoll_create1", err)
 	}
-	if err := unix.SetNonblock(epfd, true); err != nil {
-		unix.Close(epfd)
-		return nil, os.NewSyscallError("fcntl", err)
-	}
-	// A non-blocking descriptor joins the runtime's poller: an epoll set
-	// is readable while any of its sockets is ready.
-	c := &connector{epfd: epfd, ep: os.NewFile(uintptr(epfd), "connector"), done: make(chan struct{}),
-		pending: map[int32]*connAttempt{}, events: make([]unix.EpollEvent, 256)}
-	rc, err := c.ep.SyscallConn()
+	evfd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
 	if err != nil {
-		c.ep.Close()
-		return nil, err
+		unix.Close(epfd)
+		return nil, os.NewSyscallError("eventfd", err)
 	}
-	go c.wait(rc)
-	return c, nil
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(evfd)}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, evfd, &ev); err != nil {
+		unix.Close(evfd)
+		unix.Close(epfd)
+		return nil, os.NewSyscallError("epoll_ctl", err)
+	}
+	return &connector{epfd: epfd, evfd: evfd, pending: map[int32]*connAttempt{},
+		events: make([]unix.EpollEvent, 256)}, nil
 }
 
 // connect makes the socket and starts the connect (keepalived's
 // tcp_connect and socket_bind_connect); connect_timeout runs from now,
-// the caller's reading of the clock.
-// finish gets the result once: at once when the connect fails or succeeds
-// immediately, else from the connector's goroutine (dialLocal and
-// errCancelled once stop has been called).
+// the caller's reading of the clock. finish gets the result once: at once
+// when the connect fails or succeeds immediately, else from sleep or
+// close (dialLocal and errCancelled).
 func (c *connector) connect(co *connOpts, now time.Time, finish func(dialKind, error)) {
+	if c.closed {
+		finish(dialLocal, errCancelled)
+		return
+	}
 	sa, family, err := co.sockaddr()
 	if err != nil {
 		finish(dialLocal, err)
@@ -108,111 +111,99 @@ func (c *connector) connect(co *connOpts, now time.Time, finish func(dialKind, e
 		return
 	}
 	a := &connAttempt{deadline: now.Add(co.timeout), finish: finish, fd: int32(fd), heapIdx: -1}
-	c.mu.Lock()
-	if c.stopping {
-		c.mu.Unlock()
-		unix.Close(fd)
-		finish(dialLocal, errCancelled)
-		return
-	}
-	// Known before epoll can report it: wait looks it up under mu.
-	c.pending[a.fd] = a
-	heap.Push(&c.timeouts, a)
 	ev := unix.EpollEvent{Events: unix.EPOLLOUT, Fd: a.fd}
 	if err := unix.EpollCtl(c.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
-		c.forget(a)
-		c.mu.Unlock()
+		unix.Close(fd)
 		finish(dialLocal, os.NewSyscallError("epoll_ctl", err))
 		return
 	}
-	if c.wakeAt.IsZero() || a.deadline.Before(c.wakeAt) {
-		c.wakeAt = a.deadline
-		c.ep.SetReadDeadline(a.deadline)
-	}
-	c.mu.Unlock()
+	c.pending[a.fd] = a
+	heap.Push(&c.timeouts, a)
 }
 
-// stop ends every attempt in progress as cancelled and waits for their
-// results to be delivered.
-func (c *connector) stop() {
-	c.mu.Lock()
-	c.stopping = true
-	c.mu.Unlock()
-	c.ep.SetReadDeadline(time.Unix(1, 0))
-	<-c.done
-}
-
-// wait reports the connects as they complete or time out.
-func (c *connector) wait(rc syscall.RawConn) {
-	defer close(c.done)
-	defer c.ep.Close()
-	var ended []*connAttempt
-	stopped := false
-	collect := func() {
-		ended, stopped = c.collect(ended[:0])
-		report(ended)
-		clear(ended)
+// sleep waits in epoll_wait until until or the earliest connect_timeout,
+// a kick, or a connect's end, then finishes the connects that ended or
+// timed out.
+func (c *connector) sleep(now, until time.Time) time.Time {
+	if len(c.timeouts) > 0 && (until.IsZero() || c.timeouts[0].deadline.Before(until)) {
+		until = c.timeouts[0].deadline
 	}
-	for !stopped {
-		// Read calls the function, and again each time the epoll set
-		// turns readable, until it returns true. At the read deadline
-		// (the earliest connect_timeout, or stop) it returns an error
-		// instead, without calling it.
-		err := rc.Read(func(uintptr) bool {
-			collect()
-			return stopped
-		})
-		if err != nil && !stopped {
-			collect()
-		}
-	}
-}
-
-// collect takes the connects that completed, timed out or, after stop,
-// were cancelled, and sets the read deadline to the next timeout. It
-// takes every ready socket: the poller reports the epoll set's edges.
-func (c *connector) collect(ended []*connAttempt) ([]*connAttempt, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.stopping {
-		for len(c.timeouts) > 0 {
-			a := c.timeouts[0]
-			a.kind, a.err = dialLocal, errCancelled
-			c.forget(a)
-			ended = append(ended, a)
-		}
-		return ended, true
+	msec := -1
+	if !until.IsZero() {
+		msec = waitMillis(until.Sub(now))
 	}
 	for {
-		n, err := unix.EpollWait(c.epfd, c.events, 0)
+		n, err := unix.EpollWait(c.epfd, c.events, msec)
 		if err != nil && !errors.Is(err, unix.EINTR) {
-			panic(fmt.Sprintf("check: connector epoll_wait: %v", err))
+			panic(fmt.Sprintf("check: epoll_wait: %v", err))
 		}
 		for _, ev := range c.events[:max(n, 0)] {
+			if ev.Fd == int32(c.evfd) {
+				// Reset the counter, then take kicks again: a kick
+				// after the reset writes anew, and one before it
+				// queued its event before the loop takes events.
+				var buf [8]byte
+				unix.Read(c.evfd, buf[:])
+				c.kicked.Store(false)
+				continue
+			}
 			if a := c.pending[ev.Fd]; a != nil && c.verdict(a) {
-				c.forget(a)
-				ended = append(ended, a)
+				c.end(a)
 			}
 		}
 		if n < len(c.events) {
 			break
 		}
+		msec = 0 // more are ready
 	}
-	for now := time.Now(); len(c.timeouts) > 0 && !c.timeouts[0].deadline.After(now); {
+	now = time.Now()
+	for len(c.timeouts) > 0 && !c.timeouts[0].deadline.After(now) {
 		a := c.timeouts[0]
 		a.kind, a.err = dialTimeout, os.ErrDeadlineExceeded
-		c.forget(a)
-		ended = append(ended, a)
+		c.end(a)
 	}
-	next := time.Time{}
-	if len(c.timeouts) > 0 {
-		next = c.timeouts[0].deadline
+	return now
+}
+
+// waitMillis is epoll_wait's timeout for d, rounded up: waking early
+// would only mean sleeping again.
+func waitMillis(d time.Duration) int {
+	if d <= 0 {
+		return 0
 	}
-	if !next.Equal(c.wakeAt) {
-		c.wakeAt = next
-		c.ep.SetReadDeadline(next)
+	return int(min((d+time.Millisecond-1)/time.Millisecond, math.MaxInt32))
+}
+
+func (c *connector) kick() {
+	if c.kicked.Swap(true) {
+		return // a kick is on its way to the loop
 	}
-	return ended, false
+	c.evMu.RLock()
+	defer c.evMu.RUnlock()
+	if !c.evClosed {
+		one := [8]byte{1}
+		if _, err := unix.Write(c.evfd, one[:]); err != nil && !errors.Is(err, unix.EAGAIN) {
+			panic(fmt.Sprintf("check: eventfd write: %v", err))
+		}
+	}
+}
+
+// close cancels the connects in progress and releases the descriptors.
+func (c *connector) close() {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	for len(c.timeouts) > 0 {
+		a := c.timeouts[0]
+		a.kind, a.err = dialLocal, errCancelled
+		c.end(a)
+	}
+	c.evMu.Lock()
+	c.evClosed = true
+	unix.Close(c.evfd)
+	c.evMu.Unlock()
+	unix.Close(c.epfd)
 }
 
 // verdict reads the connect's result once epoll says the socket is
@@ -234,20 +225,14 @@ func (c *connector) verdict(a *connAttempt) bool {
 	return true
 }
 
-// forget closes the attempt's socket, which also takes it out of the
-// epoll set. c.mu is held.
-func (c *connector) forget(a *connAttempt) {
+// end closes the attempt's socket, which also takes it out of the
+// epoll set, and delivers its verdict.
+func (c *connector) end(a *connAttempt) {
 	delete(c.pending, a.fd)
 	heap.Remove(&c.timeouts, a.heapIdx)
 	unix.Close(int(a.fd))
 	a.fd = -1
-}
-
-// report delivers the verdicts, outside the lock.
-func report(ended []*connAttempt) {
-	for _, a := range ended {
-		a.finish(a.kind, a.err)
-	}
+	a.finish(a.kind, a.err)
 }
 
 // classifyErr is classifyDial for attempts without a context.

@@ -7,39 +7,41 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/parser"
 )
 
-// viaConnector makes one TCP_CHECK attempt of p on a connector, as the
-// scheduler does.
-func viaConnector(t *testing.T, c connectRunner, p Probe) Outcome {
+// viaConnector makes one TCP_CHECK attempt of p on a connector, sleeping
+// in it as the scheduler's loop does.
+func viaConnector(t *testing.T, c loopWaker, p Probe) Outcome {
 	t.Helper()
 	cp, ok := p.(connectProbe)
 	if !ok {
 		t.Fatalf("%T is not a connectProbe", p)
 	}
-	got := make(chan Outcome, 1)
-	c.connect(cp.connectOpts(), time.Now(), func(kind dialKind, err error) { got <- cp.outcome(kind, err) })
-	select {
-	case o := <-got:
-		return o
-	case <-time.After(10 * time.Second):
-		t.Fatal("the connector never answered")
-		return Outcome{}
+	var got *Outcome
+	c.connect(cp.connectOpts(), time.Now(), func(kind dialKind, err error) {
+		o := cp.outcome(kind, err)
+		got = &o
+	})
+	for deadline := time.Now().Add(10 * time.Second); got == nil; {
+		if time.Now().After(deadline) {
+			t.Fatal("the connector never answered")
+		}
+		c.sleep(time.Now(), time.Now().Add(100*time.Millisecond))
 	}
+	return *got
 }
 
-func startConnector(t *testing.T) connectRunner {
+func startConnector(t *testing.T) loopWaker {
 	t.Helper()
 	c, err := newConnector()
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(c.stop)
+	t.Cleanup(c.close)
 	return c
 }
 
@@ -86,8 +88,8 @@ func TestConnectorVerdicts(t *testing.T) {
 	})
 }
 
-// TestConnectorMany: attempts submitted together from several goroutines
-// all complete, each exactly once, whatever their order.
+// TestConnectorMany: attempts started together all complete, each
+// exactly once, whatever their order.
 func TestConnectorMany(t *testing.T) {
 	c := startConnector(t)
 	srv := startTCPServer(t, "tcp4", "127.0.0.1:0", func(net.Conn, *tcpServer) {})
@@ -95,32 +97,26 @@ func TestConnectorMany(t *testing.T) {
 	good := newTestProbe(t, ProbeEnv{}, "127.0.0.1", srv.port(), "TCP_CHECK {\nconnect_timeout 3\n}").(connectProbe)
 	bad := newTestProbe(t, ProbeEnv{}, "127.0.0.1", refused, "TCP_CHECK {\nconnect_timeout 3\n}").(connectProbe)
 	const n = 400
-	var mu sync.Mutex
 	calls := make([]int, n)
-	oks := 0
-	var wg sync.WaitGroup
-	wg.Add(n)
+	oks, finished := 0, 0
 	for i := range n {
 		p := good
 		if i%4 == 3 {
 			p = bad
 		}
-		go c.connect(p.connectOpts(), time.Now(), func(kind dialKind, err error) {
-			mu.Lock()
+		c.connect(p.connectOpts(), time.Now(), func(kind dialKind, err error) {
 			calls[i]++
+			finished++
 			if p.outcome(kind, err).OK {
 				oks++
 			}
-			mu.Unlock()
-			wg.Done()
 		})
 	}
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatal("not every attempt completed")
+	for deadline := time.Now().Add(20 * time.Second); finished < n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d attempts completed", finished, n)
+		}
+		c.sleep(time.Now(), time.Now().Add(100*time.Millisecond))
 	}
 	for i, k := range calls {
 		if k != 1 {
@@ -132,9 +128,9 @@ func TestConnectorMany(t *testing.T) {
 	}
 }
 
-// TestConnectorStop: stop ends the connects in progress at once, as
-// cancelled (a local error, not a failure of the server), and later
-// connects are cancelled too.
+// TestConnectorStop: close ends the connects in progress at once, as
+// cancelled (a local error, not a failure of the server); later connects
+// are cancelled too, and kicks do nothing.
 func TestConnectorStop(t *testing.T) {
 	c, err := newConnector()
 	if err != nil {
@@ -142,26 +138,63 @@ func TestConnectorStop(t *testing.T) {
 	}
 	port := fullBacklogPort(t)
 	p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", port, "TCP_CHECK {\nconnect_timeout 30\n}").(connectProbe)
-	got := make(chan Outcome, 3)
-	finish := func(kind dialKind, err error) { got <- p.outcome(kind, err) }
+	var got []Outcome
+	finish := func(kind dialKind, err error) { got = append(got, p.outcome(kind, err)) }
 	c.connect(p.connectOpts(), time.Now(), finish)
 	c.connect(p.connectOpts(), time.Now(), finish)
-	time.Sleep(50 * time.Millisecond)
-	start := time.Now()
-	c.stop()
-	if el := time.Since(start); el > time.Second {
-		t.Errorf("stop took %v", el)
+	c.sleep(time.Now(), time.Now().Add(50*time.Millisecond))
+	if len(got) != 0 {
+		t.Fatalf("outcomes %+v before close, want none (the connects hang)", got)
 	}
+	c.close()
 	c.connect(p.connectOpts(), time.Now(), finish)
-	for range 3 {
-		select {
-		case o := <-got:
-			if o.OK || !errors.Is(o.Err, errCancelled) {
-				t.Errorf("outcome %+v, want cancelled", o)
-			}
-		case <-time.After(time.Second):
-			t.Fatal("an attempt was never finished")
+	c.kick()
+	if len(got) != 3 {
+		t.Fatalf("%d outcomes, want 3", len(got))
+	}
+	for _, o := range got {
+		if o.OK || !errors.Is(o.Err, errCancelled) {
+			t.Errorf("outcome %+v, want cancelled", o)
 		}
+	}
+}
+
+// TestConnectorSleep: sleep returns at its deadline, at a connect's
+// connect_timeout when that is earlier, and at once after a kick from
+// another goroutine, whether it came before the sleep or during it.
+func TestConnectorSleep(t *testing.T) {
+	c := startConnector(t)
+	start := time.Now()
+	if woke := c.sleep(start, start.Add(30*time.Millisecond)); woke.Sub(start) < 30*time.Millisecond || woke.Sub(start) > time.Second {
+		t.Errorf("slept %v, want 30ms", woke.Sub(start))
+	}
+	c.kick()
+	start = time.Now()
+	if woke := c.sleep(start, time.Time{}); woke.Sub(start) > time.Second {
+		t.Errorf("a kick before sleep: slept %v", woke.Sub(start))
+	}
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		c.kick()
+		c.kick()
+	}()
+	start = time.Now()
+	if woke := c.sleep(start, time.Time{}); woke.Sub(start) < 40*time.Millisecond || woke.Sub(start) > 5*time.Second {
+		t.Errorf("a kick during sleep: woke after %v, want about 50ms", woke.Sub(start))
+	}
+	// Both kicks were taken: the next sleep lasts until its deadline.
+	start = time.Now()
+	if woke := c.sleep(start, start.Add(30*time.Millisecond)); woke.Sub(start) < 30*time.Millisecond {
+		t.Errorf("slept %v after the kicks were taken, want 30ms", woke.Sub(start))
+	}
+	port := fullBacklogPort(t)
+	p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", port, "TCP_CHECK {\nconnect_timeout 0.05\n}").(connectProbe)
+	var got *Outcome
+	start = time.Now()
+	c.connect(p.connectOpts(), start, func(kind dialKind, err error) { o := p.outcome(kind, err); got = &o })
+	woke := c.sleep(start, start.Add(10*time.Second))
+	if got == nil || got.OK || woke.Sub(start) < 50*time.Millisecond || woke.Sub(start) > 5*time.Second {
+		t.Errorf("after %v: outcome %+v, want a timeout at connect_timeout (50ms)", woke.Sub(start), got)
 	}
 }
 
@@ -188,9 +221,9 @@ func TestSchedulerStopsConnects(t *testing.T) {
 		defer s.mu.RUnlock()
 		return s.conn != nil
 	}
-	for deadline := time.Now().Add(5 * time.Second); !usesConnector(); {
+	for deadline := time.Now().Add(5 * time.Second); !usesConnector() || s.Stats().Checks == 0; {
 		if time.Now().After(deadline) {
-			t.Fatal("the attempt did not go to the connector")
+			t.Fatal("the attempt did not start on the connector")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

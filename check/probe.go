@@ -33,13 +33,12 @@ type connectProbe interface {
 	outcome(dialKind, error) Outcome
 }
 
-// connectRunner runs the connects of connectProbes (connector_linux.go).
+// connectRunner runs the connects of connectProbes in the scheduler's
+// loop (connector_linux.go).
 type connectRunner interface {
 	// connect starts a connect bounded by co's connect_timeout; finish
-	// gets its result once, before connect returns when it is known at
-	// once, else from another goroutine (errCancelled after stop).
+	// gets its result once, on the loop's goroutine: before connect
+	// returns when it is known at once, else when the loop wakes
+	// (errCancelled when the loop stops).
 	connect(co *connOpts, now time.Time, finish func(dialKind, error))
-	// stop cancels the connects in progress and waits for their results
-	// to be delivered.
-	stop()
 }

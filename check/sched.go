@@ -84,9 +84,16 @@ type Scheduler struct {
 	gen     uint64 // bumped by a reload; older results are dropped
 	changed bool   // a Health-visible change since the last signal
 
+	// results, reloads and addrEvents queue events for the loop; the
+	// goroutine that queues one then kicks the loop's waker.
 	results chan result
-	// conn runs TCP_CHECK's connects (nil until the first one, and
-	// after Run). The loop sets it under mu and reads it without.
+	kicks   kicker
+	// wake is where the loop sleeps: a timer until the first TCP_CHECK
+	// attempt, then the connector.
+	wake waker
+	// conn runs TCP_CHECK's connects in the loop itself (nil until the
+	// first one, after Run, and where the loop has no epoll). The loop
+	// sets it under mu (tests read it) and reads it without.
 	conn connectRunner
 	// goroutineConnects runs them one goroutine each instead, as every
 	// other probe (tests and benchmarks compare the two).
@@ -133,8 +140,8 @@ var ErrNotRunning = errors.New("check: scheduler not running")
 func NewScheduler(cfg *parser.Config, newProbe ProbeFactory, notifier Notifier, opts Options) (*Scheduler, error) {
 	s := &Scheduler{newProbe: newProbe, notifier: notifier, log: opts.Log, clock: opts.Clock, rnd: opts.Rand,
 		maxConc: opts.MaxConcurrent, dedupe: !opts.NoDedupe, watchFiles: opts.WatchFiles, addressCount: opts.AddressCount,
-		addrEvents: make(chan addrEvent), changes: make(chan struct{}, 1),
-		reloads: make(chan reloadReq), stopped: make(chan struct{})}
+		addrEvents: make(chan addrEvent, 16), changes: make(chan struct{}, 1),
+		reloads: make(chan reloadReq, 1), stopped: make(chan struct{})}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -390,79 +397,99 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	s.signal()
 
 	defer close(s.stopped)
+	s.wake = newChanWaker(s.clock)
+	s.kicks.set(s.wake)
+	defer context.AfterFunc(ctx, s.kicks.kick)()
 	runCtx, cancelAll := context.WithCancel(ctx)
 	defer cancelAll()
-	fileEvents, watchFailed := make(chan string, 16), make(chan string)
+	fileEvents, watchFailed := make(chan string, 16), make(chan string, 16)
 	watch := s.startWatch(runCtx, fileEvents, watchFailed)
-	timer := s.clock.NewTimer(time.Hour)
-	defer timer.Stop()
 	// The clock is read once per wake: under emulation (the benchmark VM)
-	// a clock read costs as much as a system call. The timer is set from
-	// that reading too, so it may fire late by the time dispatch took.
+	// a clock read costs as much as a system call.
 	now := s.clock.Now()
 	for {
 		if ctx.Err() != nil {
 			cancelAll()
 			watch.stop()
-			if s.conn != nil {
-				// Its cancelled results fit in s.results, which holds
-				// one per attempt in flight.
-				s.conn.stop()
-				s.mu.Lock()
-				s.conn = nil
-				s.mu.Unlock()
-			}
+			// The connects' cancelled results fit in s.results, which
+			// holds one per attempt in flight.
+			s.wake.close()
+			s.mu.Lock()
+			s.conn = nil
+			s.mu.Unlock()
 			s.stop()
 			return nil
 		}
+	events:
+		for {
+			select {
+			case r := <-s.results:
+				if ctx.Err() != nil {
+					// Stopping: the attempt may have been cancelled by
+					// it, which says nothing about the server.
+					s.running--
+					continue
+				}
+				s.complete(r, now)
+			case ev := <-s.addrEvents:
+				s.mu.Lock()
+				s.addressChanged(ev)
+				s.mu.Unlock()
+			case p := <-fileEvents:
+				s.fileChanged(p, now)
+			case p := <-watchFailed:
+				s.unwatched[p] = true
+				s.fileChanged(p, now)
+			case req := <-s.reloads:
+				s.mu.Lock()
+				err := s.reload(req.cfg, now)
+				s.mu.Unlock()
+				if err == nil {
+					watch.stop()
+					watch = s.startWatch(runCtx, fileEvents, watchFailed)
+				}
+				s.signal()
+				req.done <- err
+			default:
+				break events
+			}
+		}
 		s.dispatch(runCtx, now)
-		timer.Stop()
-		if due, ok := s.nextDue(); ok {
-			timer.Reset(max(due.Sub(now), 0))
-		} else {
-			timer.Reset(time.Hour)
-		}
-		select {
-		case <-ctx.Done():
-		case r := <-s.results:
-			now = s.clock.Now()
-			if ctx.Err() != nil {
-				// Stopping: the attempt may have been cancelled by it,
-				// which says nothing about the server.
-				s.running--
-				continue
-			}
-			s.complete(r, now)
-			// Take every result already waiting before going round
-			// again: one pass of dispatch and timer for a burst.
-			s.drainResults(now)
-		case <-timer.C():
-			now = s.clock.Now()
-		case ev := <-s.addrEvents:
-			now = s.clock.Now()
-			s.mu.Lock()
-			s.addressChanged(ev)
-			s.mu.Unlock()
-		case p := <-fileEvents:
-			now = s.clock.Now()
-			s.fileChanged(p, now)
-		case p := <-watchFailed:
-			now = s.clock.Now()
-			s.unwatched[p] = true
-			s.fileChanged(p, now)
-		case req := <-s.reloads:
-			now = s.clock.Now()
-			s.mu.Lock()
-			err := s.reload(req.cfg, now)
-			s.mu.Unlock()
-			if err == nil {
-				watch.stop()
-				watch = s.startWatch(runCtx, fileEvents, watchFailed)
-			}
-			s.signal()
-			req.done <- err
-		}
+		until, _ := s.nextDue()
+		now = s.wake.sleep(now, until)
 	}
+}
+
+// connector returns the loop's connector, made at the first TCP_CHECK
+// attempt, or nil when TCP_CHECK connects run on goroutines. Tests with
+// fake probes never make one, and so can run in a synctest bubble, where a
+// goroutine sleeping in epoll_wait would stop the bubble's clock.
+func (s *Scheduler) connector() connectRunner {
+	if s.conn != nil || s.goroutineConnects {
+		return s.conn
+	}
+	s.goroutineConnects = true // unless made below
+	if _, sys := s.clock.(systemClock); !sys {
+		return nil
+	}
+	c, err := newConnector()
+	if err != nil {
+		if !errors.Is(err, errors.ErrUnsupported) {
+			s.logf("Healthchecker: TCP_CHECK connects run one goroutine each: %v", err)
+		}
+		return nil
+	}
+	s.goroutineConnects = false
+	s.wake.close()
+	s.wake = c
+	s.kicks.set(c)
+	// An event may have kicked the timer's waker since the loop last took
+	// events.
+	c.kick()
+	s.mu.Lock()
+	s.conn = c
+	s.mu.Unlock()
+	return c
 }
 
 // stop waits for the attempts in flight, whose results are dropped, then
@@ -501,41 +528,6 @@ func (s *Scheduler) dispatch(ctx context.Context, now time.Time) {
 	s.ready = s.ready[n:]
 }
 
-// connector returns the connector, started at the first TCP_CHECK attempt
-// (a test's fake probes never start one), or nil when TCP_CHECK attempts
-// run on goroutines.
-func (s *Scheduler) connector() connectRunner {
-	if s.conn != nil || s.goroutineConnects {
-		return s.conn
-	}
-	c, err := newConnector()
-	if err != nil {
-		if !errors.Is(err, errors.ErrUnsupported) {
-			s.logf("Healthchecker: TCP_CHECK connects run one goroutine each: %v", err)
-		}
-		s.goroutineConnects = true
-		return nil
-	}
-	// Under the lock for readers outside the loop (tests); the loop
-	// itself reads s.conn without it.
-	s.mu.Lock()
-	s.conn = c
-	s.mu.Unlock()
-	return c
-}
-
-// drainResults completes the attempts whose results are already queued.
-func (s *Scheduler) drainResults(now time.Time) {
-	for {
-		select {
-		case r := <-s.results:
-			s.complete(r, now)
-		default:
-			return
-		}
-	}
-}
-
 func (s *Scheduler) launch(ctx context.Context, t *task, now time.Time) {
 	gen, url := s.gen, t.attemptURL()
 	if cp, ok := t.probe.(connectProbe); ok && s.connector() != nil {
@@ -553,6 +545,7 @@ func (s *Scheduler) launch(ctx context.Context, t *task, now time.Time) {
 	go func() {
 		o := callProbe(actx, t, url)
 		s.results <- result{t: t, gen: gen, o: o}
+		s.kicks.kick()
 	}()
 }
 
@@ -584,7 +577,13 @@ func (s *Scheduler) complete(r result, now time.Time) {
 func (s *Scheduler) Reload(ctx context.Context, cfg *parser.Config) error {
 	req := reloadReq{cfg: cfg, done: make(chan error, 1)}
 	select {
+	case <-s.stopped:
+		return ErrNotRunning
+	default:
+	}
+	select {
 	case s.reloads <- req:
+		s.kicks.kick()
 	case <-s.stopped:
 		return ErrNotRunning
 	case <-ctx.Done():
@@ -593,6 +592,13 @@ func (s *Scheduler) Reload(ctx context.Context, cfg *parser.Config) error {
 	select {
 	case err := <-req.done:
 		return err
+	case <-s.stopped:
+		select {
+		case err := <-req.done:
+			return err
+		default:
+			return ErrNotRunning // stopped before it took the request
+		}
 	case <-ctx.Done():
 		return ctx.Err()
 	}

@@ -101,6 +101,7 @@ func (s *Scheduler) startWatch(ctx context.Context, events, failed chan<- string
 			err := s.watchFiles(wctx, []string{p}, func(p string) {
 				select {
 				case events <- p:
+					s.kicks.kick()
 				case <-wctx.Done():
 				}
 			})
@@ -110,6 +111,7 @@ func (s *Scheduler) startWatch(ctx context.Context, events, failed chan<- string
 			s.log.Error("cannot watch tracked file - reading it every second", slog.String("file", p), slog.Any("error", err))
 			select {
 			case failed <- p:
+				s.kicks.kick()
 			case <-wctx.Done():
 			}
 		})

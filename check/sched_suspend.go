@@ -68,11 +68,18 @@ func (s *Scheduler) addressChanged(ev addrEvent) {
 }
 
 // AddressChanged tells the scheduler that addr was added to or removed from
-// an interface of this host, for virtual servers with ha_suspend. It waits
-// for Run to take the event; after Run has returned it does nothing.
+// an interface of this host, for virtual servers with ha_suspend. It queues
+// the event for Run, which takes events in order; after Run has returned
+// it fails with ErrNotRunning.
 func (s *Scheduler) AddressChanged(ctx context.Context, addr netip.Addr, added bool) error {
 	select {
+	case <-s.stopped:
+		return ErrNotRunning
+	default:
+	}
+	select {
 	case s.addrEvents <- addrEvent{addr: addr, added: added}:
+		s.kicks.kick()
 		return nil
 	case <-s.stopped:
 		return ErrNotRunning
