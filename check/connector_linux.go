@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"sync"
@@ -28,6 +29,7 @@ type connector struct {
 	pending    map[int32]*connAttempt // by descriptor
 	timeouts   connTimeouts
 	events     []unix.EpollEvent
+	buf        []byte // what exchanges read into, one at a time
 	closed     bool
 
 	// kicked is set by the first kick since the loop last woke from the
@@ -39,15 +41,28 @@ type connector struct {
 	evClosed bool
 }
 
-// connAttempt is one connect in progress.
+// connAttempt is one connect in progress, and for an exchange what
+// follows it.
 type connAttempt struct {
-	deadline time.Time
-	finish   func(dialKind, error)
+	deadline time.Time // of the current step
 	fd       int32
 	heapIdx  int
-	// The verdict, once there is one.
-	kind dialKind
-	err  error
+	// TCP_CHECK: the connect's verdict, for finish.
+	finish func(dialKind, error)
+	kind   dialKind
+	err    error
+	// HTTP_GET: the exchange after the connect (nil for TCP_CHECK).
+	x *exchange
+}
+
+type exchange struct {
+	s         streamExchange
+	done      func(Outcome)
+	timeout   time.Duration
+	req       []byte // what is left to send
+	connected bool
+	reading   bool
+	outcome   Outcome
 }
 
 var _ loopWaker = (*connector)(nil)
@@ -70,7 +85,7 @@ func newConnector() (loopWaker, error) {
 		return nil, os.NewSyscallError("epoll_ctl", err)
 	}
 	return &connector{epfd: epfd, evfd: evfd, pending: map[int32]*connAttempt{},
-		events: make([]unix.EpollEvent, 256)}, nil
+		events: make([]unix.EpollEvent, 256), buf: make([]byte, 4096)}, nil
 }
 
 // connect makes the socket and starts the connect (keepalived's
@@ -83,38 +98,77 @@ func (c *connector) connect(co *connOpts, now time.Time, finish func(dialKind, e
 		finish(dialLocal, errCancelled)
 		return
 	}
-	sa, family, err := co.sockaddr()
-	if err != nil {
-		finish(dialLocal, err)
+	fd, connected, kind, err := dial(co)
+	switch {
+	case fd < 0:
+		finish(kind, err)
+	case connected:
+		unix.Close(fd)
+		finish(dialOK, nil)
+	default:
+		c.watch(&connAttempt{deadline: now.Add(co.timeout), fd: int32(fd), heapIdx: -1, finish: finish})
+	}
+}
+
+// exchange connects as connect does, then sends x's request and reads the
+// answer to the end of the connection, each step within connect_timeout
+// (the request when the socket turns writable, each read from the last
+// one), as keepalived's http_check does.
+func (c *connector) exchange(co *connOpts, now time.Time, x streamExchange, done func(Outcome)) {
+	if c.closed {
+		done(x.dialFailed(dialLocal, errCancelled))
 		return
 	}
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
-	if err != nil {
-		finish(dialLocal, os.NewSyscallError("socket", err))
+	fd, _, kind, err := dial(co)
+	if fd < 0 {
+		done(x.dialFailed(kind, err))
 		return
+	}
+	// Connected at once or not, the request goes when epoll says the
+	// socket is writable.
+	c.watch(&connAttempt{deadline: now.Add(co.timeout), fd: int32(fd), heapIdx: -1,
+		x: &exchange{s: x, done: done, timeout: co.timeout, req: x.request()}})
+}
+
+// dial makes a non-blocking socket and starts its connect; fd < 0 means
+// it failed at once, with kind and err.
+func dial(co *connOpts) (fd int, connected bool, kind dialKind, err error) {
+	sa, family, err := co.sockaddr()
+	if err != nil {
+		return -1, false, dialLocal, err
+	}
+	fd, err = unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
+	if err != nil {
+		return -1, false, dialLocal, os.NewSyscallError("socket", err)
 	}
 	if err := co.prepare(fd); err != nil {
 		unix.Close(fd)
-		finish(classifyErr(err), err)
-		return
+		return -1, false, classifyErr(err), err
 	}
 	switch err := unix.Connect(fd, sa); err {
 	case nil:
-		unix.Close(fd)
-		finish(dialOK, nil)
-		return
+		return fd, true, dialOK, nil
 	case unix.EINPROGRESS:
+		return fd, false, dialOK, nil
 	default:
 		unix.Close(fd)
 		serr := os.NewSyscallError("connect", err)
-		finish(classifyErr(serr), serr)
-		return
+		return -1, false, classifyErr(serr), serr
 	}
-	a := &connAttempt{deadline: now.Add(co.timeout), finish: finish, fd: int32(fd), heapIdx: -1}
+}
+
+// watch adds the attempt's socket to the epoll set, waiting for it to
+// turn writable.
+func (c *connector) watch(a *connAttempt) {
 	ev := unix.EpollEvent{Events: unix.EPOLLOUT, Fd: a.fd}
-	if err := unix.EpollCtl(c.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
-		unix.Close(fd)
-		finish(dialLocal, os.NewSyscallError("epoll_ctl", err))
+	if err := unix.EpollCtl(c.epfd, unix.EPOLL_CTL_ADD, int(a.fd), &ev); err != nil {
+		unix.Close(int(a.fd))
+		err = os.NewSyscallError("epoll_ctl", err)
+		if a.x != nil {
+			a.x.done(a.x.s.dialFailed(dialLocal, err))
+		} else {
+			a.finish(dialLocal, err)
+		}
 		return
 	}
 	c.pending[a.fd] = a
@@ -132,10 +186,13 @@ func (c *connector) sleep(now, until time.Time) time.Time {
 	if !until.IsZero() {
 		msec = waitMillis(until.Sub(now))
 	}
-	for {
+	for first := true; ; first = false {
 		n, err := unix.EpollWait(c.epfd, c.events, msec)
 		if err != nil && !errors.Is(err, unix.EINTR) {
 			panic(fmt.Sprintf("check: epoll_wait: %v", err))
+		}
+		if first {
+			now = time.Now()
 		}
 		for _, ev := range c.events[:max(n, 0)] {
 			if ev.Fd == int32(c.evfd) {
@@ -147,8 +204,8 @@ func (c *connector) sleep(now, until time.Time) time.Time {
 				c.kicked.Store(false)
 				continue
 			}
-			if a := c.pending[ev.Fd]; a != nil && c.verdict(a) {
-				c.end(a)
+			if a := c.pending[ev.Fd]; a != nil {
+				c.ready(a, now)
 			}
 		}
 		if n < len(c.events) {
@@ -156,13 +213,115 @@ func (c *connector) sleep(now, until time.Time) time.Time {
 		}
 		msec = 0 // more are ready
 	}
-	now = time.Now()
 	for len(c.timeouts) > 0 && !c.timeouts[0].deadline.After(now) {
 		a := c.timeouts[0]
-		a.kind, a.err = dialTimeout, os.ErrDeadlineExceeded
+		if x := a.x; x != nil {
+			switch {
+			case !x.connected:
+				x.outcome = x.s.dialFailed(dialTimeout, os.ErrDeadlineExceeded)
+			case !x.reading:
+				x.outcome = x.s.writeFailed(os.ErrDeadlineExceeded)
+			default:
+				x.outcome = x.s.ended(os.ErrDeadlineExceeded)
+			}
+		} else {
+			a.kind, a.err = dialTimeout, os.ErrDeadlineExceeded
+		}
 		c.end(a)
 	}
 	return now
+}
+
+// ready moves an attempt whose socket epoll reported on.
+func (c *connector) ready(a *connAttempt, now time.Time) {
+	x := a.x
+	switch {
+	case x == nil:
+		if c.verdict(a) {
+			c.end(a)
+		}
+	case !x.connected:
+		if !c.verdict(a) {
+			return
+		}
+		if a.kind != dialOK {
+			x.outcome = x.s.dialFailed(a.kind, a.err)
+			c.end(a)
+			return
+		}
+		x.connected = true
+		c.send(a, now)
+	case !x.reading:
+		c.send(a, now)
+	default:
+		c.receive(a, now)
+	}
+}
+
+// send writes what is left of the request; once it is all sent the
+// attempt waits for the answer.
+func (c *connector) send(a *connAttempt, now time.Time) {
+	x := a.x
+	for len(x.req) > 0 {
+		n, err := unix.Write(int(a.fd), x.req)
+		switch {
+		case errors.Is(err, unix.EINTR):
+			continue
+		case errors.Is(err, unix.EAGAIN):
+			c.rearm(a, now)
+			return
+		case err != nil:
+			x.outcome = x.s.writeFailed(os.NewSyscallError("write", err))
+			c.end(a)
+			return
+		}
+		x.req = x.req[n:]
+	}
+	x.reading = true
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: a.fd}
+	if err := unix.EpollCtl(c.epfd, unix.EPOLL_CTL_MOD, int(a.fd), &ev); err != nil {
+		x.outcome = x.s.ended(os.NewSyscallError("epoll_ctl", err))
+		c.end(a)
+		return
+	}
+	c.rearm(a, now)
+}
+
+// receive reads what has arrived, until the stream ends, the reading is
+// over or nothing more is there yet.
+func (c *connector) receive(a *connAttempt, now time.Time) {
+	x := a.x
+	for {
+		want := x.s.limit(len(c.buf))
+		if want == 0 {
+			x.outcome = x.s.judge()
+			c.end(a)
+			return
+		}
+		n, err := unix.Read(int(a.fd), c.buf[:want])
+		switch {
+		case errors.Is(err, unix.EINTR):
+			continue
+		case errors.Is(err, unix.EAGAIN):
+			c.rearm(a, now)
+			return
+		case err != nil:
+			x.outcome = x.s.ended(os.NewSyscallError("read", err))
+			c.end(a)
+			return
+		case n == 0:
+			x.outcome = x.s.ended(io.EOF)
+			c.end(a)
+			return
+		}
+		x.s.got(c.buf[:n])
+	}
+}
+
+// rearm gives the attempt's next step its connect_timeout from now.
+func (c *connector) rearm(a *connAttempt, now time.Time) {
+	a.deadline = now.Add(a.x.timeout)
+	heap.Fix(&c.timeouts, a.heapIdx)
 }
 
 // waitMillis is epoll_wait's timeout for d, rounded up: waking early
@@ -197,6 +356,9 @@ func (c *connector) close() {
 	for len(c.timeouts) > 0 {
 		a := c.timeouts[0]
 		a.kind, a.err = dialLocal, errCancelled
+		if a.x != nil {
+			a.x.outcome = a.x.s.dialFailed(dialLocal, errCancelled)
+		}
 		c.end(a)
 	}
 	c.evMu.Lock()
@@ -232,6 +394,10 @@ func (c *connector) end(a *connAttempt) {
 	heap.Remove(&c.timeouts, a.heapIdx)
 	unix.Close(int(a.fd))
 	a.fd = -1
+	if a.x != nil {
+		a.x.done(a.x.outcome)
+		return
+	}
 	a.finish(a.kind, a.err)
 }
 

@@ -2,8 +2,10 @@ package check
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"strings"
@@ -169,23 +171,23 @@ func TestConnectorSleep(t *testing.T) {
 		t.Errorf("slept %v, want 30ms", woke.Sub(start))
 	}
 	c.kick()
+	c.kick()
 	start = time.Now()
 	if woke := c.sleep(start, time.Time{}); woke.Sub(start) > time.Second {
-		t.Errorf("a kick before sleep: slept %v", woke.Sub(start))
-	}
-	go func() {
-		time.Sleep(50 * time.Millisecond)
-		c.kick()
-		c.kick()
-	}()
-	start = time.Now()
-	if woke := c.sleep(start, time.Time{}); woke.Sub(start) < 40*time.Millisecond || woke.Sub(start) > 5*time.Second {
-		t.Errorf("a kick during sleep: woke after %v, want about 50ms", woke.Sub(start))
+		t.Errorf("kicks before sleep: slept %v", woke.Sub(start))
 	}
 	// Both kicks were taken: the next sleep lasts until its deadline.
 	start = time.Now()
 	if woke := c.sleep(start, start.Add(30*time.Millisecond)); woke.Sub(start) < 30*time.Millisecond {
 		t.Errorf("slept %v after the kicks were taken, want 30ms", woke.Sub(start))
+	}
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		c.kick()
+	}()
+	start = time.Now()
+	if woke := c.sleep(start, time.Time{}); woke.Sub(start) < 40*time.Millisecond || woke.Sub(start) > 5*time.Second {
+		t.Errorf("a kick during sleep: woke after %v, want about 50ms", woke.Sub(start))
 	}
 	port := fullBacklogPort(t)
 	p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", port, "TCP_CHECK {\nconnect_timeout 0.05\n}").(connectProbe)
@@ -244,6 +246,111 @@ func TestSchedulerStopsConnects(t *testing.T) {
 	for _, l := range logs.lines() {
 		if strings.Contains(l, "cancel") || strings.Contains(l, "Rescheduling") {
 			t.Errorf("logged %q at stop", l)
+		}
+	}
+}
+
+// viaExchange makes one HTTP_GET attempt of p on its first url on a
+// connector, sleeping in it as the scheduler's loop does.
+func viaExchange(t *testing.T, c loopWaker, p Probe) Outcome {
+	t.Helper()
+	sp, ok := p.(streamProbe)
+	if !ok {
+		t.Fatalf("%T is not a streamProbe", p)
+	}
+	x := sp.stream(0)
+	if x == nil {
+		t.Fatal("the probe's attempts need a goroutine")
+	}
+	var got *Outcome
+	c.exchange(sp.connectOpts(), time.Now(), x, func(o Outcome) { got = &o })
+	for deadline := time.Now().Add(10 * time.Second); got == nil; {
+		if time.Now().After(deadline) {
+			t.Fatal("the exchange never ended")
+		}
+		c.sleep(time.Now(), time.Now().Add(100*time.Millisecond))
+	}
+	return *got
+}
+
+// TestHTTPInLoop: HTTP_GET's exchange on the connector sends the request
+// the goroutine probe sends and reaches its verdict, with its lines,
+// whatever the server does.
+func TestHTTPInLoop(t *testing.T) {
+	c := startConnector(t)
+	for _, tt := range httpResponseCases() {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startTCPServer(t, "tcp4", "127.0.0.1:0", tt.handle)
+			p := tt.probe(t, srv)
+			start := time.Now()
+			o := viaExchange(t, c, p)
+			if el := time.Since(start); el > time.Second {
+				t.Errorf("attempt took %v", el)
+			}
+			tt.check(t, srv, o)
+			hp := p.(*httpProbe)
+			if r := srv.requests(); len(r) != 1 || string(r[0]) != string(hp.request(hp.urls[0])) {
+				t.Errorf("server received %q, want %q", r, hp.request(hp.urls[0]))
+			}
+		})
+	}
+	t.Run("refused", func(t *testing.T) {
+		port := closedPort(t, "tcp")
+		p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", port, "HTTP_GET {\nconnect_timeout 1\nurl {\npath /\n}\n}")
+		wantFail(t, viaExchange(t, c, p), "Connection failed", fmt.Sprintf("Connection failed server [127.0.0.1]:tcp:%d.", port))
+	})
+	t.Run("no answer to SYN", func(t *testing.T) {
+		port := fullBacklogPort(t)
+		p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", port, "HTTP_GET {\nconnect_timeout 0.05\nurl {\npath /\n}\n}")
+		start := time.Now()
+		wantFail(t, viaExchange(t, c, p), "Timeout connecting", "")
+		if el := time.Since(start); el < 40*time.Millisecond || el > time.Second {
+			t.Errorf("timed out after %v, want about 50ms", el)
+		}
+	})
+	t.Run("a large body read in many pieces", func(t *testing.T) {
+		body := strings.Repeat("0123456789abcdef", 64<<10) // 1 MiB
+		srv := startTCPServer(t, "tcp4", "127.0.0.1:0", httpServe("HTTP/1.0 200 OK\r\n\r\n"+body))
+		p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", srv.port(), "HTTP_GET {\nconnect_timeout 1\nurl {\npath /\ndigest "+
+			hex.EncodeToString(md5Sum(body))+"\n}\n}")
+		wantOK(t, viaExchange(t, c, p))
+	})
+	t.Run("SSL_GET stays on a goroutine", func(t *testing.T) {
+		p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", 443, "SSL_GET {\nconnect_timeout 1\nurl {\npath /\n}\n}")
+		if x := p.(streamProbe).stream(0); x != nil {
+			t.Errorf("SSL_GET stream %T, want nil", x)
+		}
+	})
+}
+
+// TestExchangeCancelledAtClose: an exchange waiting for its answer when
+// the loop stops ends as cancelled, not as a failure of the server.
+func TestExchangeCancelledAtClose(t *testing.T) {
+	c, err := newConnector()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startTCPServer(t, "tcp4", "127.0.0.1:0", func(c net.Conn, s *tcpServer) {
+		s.record(readRequest(c))
+		io.Copy(io.Discard, c)
+	})
+	p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", srv.port(), "HTTP_GET {\nconnect_timeout 30\nurl {\npath /\n}\n}").(streamProbe)
+	var got []Outcome
+	c.exchange(p.connectOpts(), time.Now(), p.stream(0), func(o Outcome) { got = append(got, o) })
+	for deadline := time.Now().Add(5 * time.Second); len(srv.requests()) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the request never arrived")
+		}
+		c.sleep(time.Now(), time.Now().Add(10*time.Millisecond))
+	}
+	c.close()
+	c.exchange(p.connectOpts(), time.Now(), p.stream(0), func(o Outcome) { got = append(got, o) })
+	if len(got) != 2 {
+		t.Fatalf("%d outcomes, want 2", len(got))
+	}
+	for _, o := range got {
+		if o.OK || !errors.Is(o.Err, errCancelled) {
+			t.Errorf("outcome %+v, want cancelled", o)
 		}
 	}
 }

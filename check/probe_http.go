@@ -264,18 +264,8 @@ func (p *httpProbe) checkURL(ctx context.Context, i int) Outcome {
 	u := p.urls[i]
 	start := time.Now()
 	conn, kind, err := p.co.dialTCP(ctx)
-	switch kind {
-	case dialTimeout:
-		return p.fail("Timeout connecting", err)
-	case dialFailed:
-		return p.fail("Connection failed", err)
-	case dialUnreach:
-		return p.fail("HTTP_CHECK - network unreachable", err)
-	case dialLocal:
-		if dialSyscall(err) == "socket" {
-			return failed(localError("WEB connection fail to create socket. Rescheduling.", err))
-		}
-		return failed(localError("WEB socket bind failed. Rescheduling", err))
+	if kind != dialOK {
+		return p.dialFailed(kind, err)
 	}
 	defer conn.Close()
 	stop := closeOnCancel(ctx, conn)
@@ -300,12 +290,36 @@ func (p *httpProbe) checkURL(ctx context.Context, i int) Outcome {
 
 	rw.SetWriteDeadline(deadline(ctx, time.Now(), p.co.timeout))
 	if _, err := rw.Write(p.request(u)); err != nil {
-		if isTimeout(err) {
-			return p.fail("Timeout WEB write", err)
-		}
-		return p.fail("Cannot send get request to", err)
+		return p.writeFailed(err)
 	}
 	return p.readResponse(ctx, rw, u)
+}
+
+// dialFailed is keepalived's verdict on a connect that did not succeed.
+func (p *httpProbe) dialFailed(kind dialKind, err error) Outcome {
+	switch kind {
+	case dialTimeout:
+		return p.fail("Timeout connecting", err)
+	case dialUnreach:
+		return p.fail("HTTP_CHECK - network unreachable", err)
+	case dialLocal:
+		if errors.Is(err, errCancelled) {
+			return cancelled(err)
+		}
+		if dialSyscall(err) == "socket" {
+			return failed(localError("WEB connection fail to create socket. Rescheduling.", err))
+		}
+		return failed(localError("WEB socket bind failed. Rescheduling", err))
+	}
+	return p.fail("Connection failed", err)
+}
+
+// writeFailed is keepalived's verdict on a request that could not be sent.
+func (p *httpProbe) writeFailed(err error) Outcome {
+	if isTimeout(err) {
+		return p.fail("Timeout WEB write", err)
+	}
+	return p.fail("Cannot send get request to", err)
 }
 
 // eofConn notes when the TCP stream ended. crypto/tls reports both a TLS
@@ -397,68 +411,114 @@ func (r *httpResponse) body(b []byte, u *httpURL) {
 }
 
 func (p *httpProbe) readResponse(ctx context.Context, c net.Conn, u *httpURL) Outcome {
-	resp := &httpResponse{clen: -1}
-	if u.digest != nil {
-		resp.md5 = md5.New()
-	}
+	r := p.newRead(u)
 	bp := readBufs.Get().(*[]byte)
 	defer readBufs.Put(bp)
 	buf := *bp
-	first := true
 	var sslEnd time.Time
 	for {
 		now := time.Now()
 		switch {
-		case p.ssl && !first:
+		case p.ssl && !r.first:
 			c.SetReadDeadline(sslEnd)
 		default:
 			c.SetReadDeadline(deadline(ctx, now, p.co.timeout))
 		}
-		want := len(buf)
-		if !resp.haveHead {
-			// keepalived's buffer holds 4095 bytes; with no header end
-			// by then it reads zero bytes, which it takes for the end.
-			want = min(want, httpHeaderMax-len(resp.head))
-			if want == 0 {
-				break
-			}
+		want := r.limit(len(buf))
+		if want == 0 {
+			break
 		}
 		n, err := c.Read(buf[:want])
 		if n > 0 {
-			if first && p.ssl {
+			if r.first && p.ssl {
 				sslEnd = deadline(ctx, time.Now(), p.co.timeout)
 			}
-			first = false
-			resp.feed(buf[:n], u)
+			r.got(buf[:n])
 		}
 		if err == nil {
 			continue
 		}
-		if errors.Is(err, io.EOF) {
-			// keepalived fails a close_notify before the headers as an SSL
-			// read error; a bare TCP close is judged on what was read.
-			if p.ssl && !resp.haveHead && closedCleanly(c) {
-				return p.fail("SSL read error from", err)
-			}
-			break
+		if p.ssl && errors.Is(err, io.EOF) && !r.resp.haveHead && closedCleanly(c) {
+			// keepalived fails a close_notify before the headers as an
+			// SSL read error; a bare TCP close is judged on what was read.
+			return p.fail("SSL read error from", err)
 		}
-		if isTimeout(err) {
-			switch {
-			case first:
-				return p.fail("Timeout WEB read", err)
-			case p.ssl:
-				return p.fail("Timeout SSL read", err)
-			}
-			return p.fail("Timeout HTTP read", err)
-		}
-		if p.ssl {
+		if p.ssl && !errors.Is(err, io.EOF) && !isTimeout(err) {
 			// OpenSSL ends the stream on any error; what was read is judged.
 			break
 		}
-		return p.fail("Read error with", err)
+		return r.ended(err)
 	}
-	return p.judge(resp, u)
+	return r.judge()
 }
+
+// httpRead is keepalived's reading of one response, a read at a time:
+// readResponse drives it on a goroutine, the connector in the loop.
+type httpRead struct {
+	p     *httpProbe
+	u     *httpURL
+	resp  httpResponse
+	first bool // nothing read yet
+}
+
+func (p *httpProbe) newRead(u *httpURL) *httpRead {
+	r := &httpRead{p: p, u: u, resp: httpResponse{clen: -1}, first: true}
+	if u.digest != nil {
+		r.resp.md5 = md5.New()
+	}
+	return r
+}
+
+// limit is how many bytes the next read may take, at most n; 0 ends the
+// reading: keepalived's buffer holds 4095 bytes of headers, and with no
+// header end by then it reads zero bytes, which it takes for the end.
+func (r *httpRead) limit(n int) int {
+	if r.resp.haveHead {
+		return n
+	}
+	return min(n, httpHeaderMax-len(r.resp.head))
+}
+
+func (r *httpRead) got(b []byte) {
+	r.first = false
+	r.resp.feed(b, r.u)
+}
+
+// ended is the verdict when a read returns err: the end of the stream
+// (the response is judged), a timeout or an error.
+func (r *httpRead) ended(err error) Outcome {
+	switch {
+	case errors.Is(err, io.EOF):
+		return r.judge()
+	case isTimeout(err) && r.first:
+		return r.p.fail("Timeout WEB read", err)
+	case isTimeout(err) && r.p.ssl:
+		return r.p.fail("Timeout SSL read", err)
+	case isTimeout(err):
+		return r.p.fail("Timeout HTTP read", err)
+	}
+	return r.p.fail("Read error with", err)
+}
+
+func (r *httpRead) judge() Outcome { return r.p.judge(&r.resp, r.u) }
+
+var (
+	_ streamProbe    = (*httpProbe)(nil)
+	_ streamExchange = (*httpRead)(nil)
+)
+
+func (p *httpProbe) connectOpts() *connOpts { return &p.co }
+
+func (p *httpProbe) stream(url int) streamExchange {
+	if p.ssl {
+		return nil
+	}
+	return p.newRead(p.urls[url])
+}
+
+func (r *httpRead) request() []byte                             { return r.p.request(r.u) }
+func (r *httpRead) dialFailed(kind dialKind, err error) Outcome { return r.p.dialFailed(kind, err) }
+func (r *httpRead) writeFailed(err error) Outcome               { return r.p.writeFailed(err) }
 
 // judge applies keepalived's order: data, status code, digest, regex.
 func (p *httpProbe) judge(r *httpResponse, u *httpURL) Outcome {

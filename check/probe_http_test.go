@@ -165,7 +165,55 @@ func TestHTTPDigestOfRecordedBodies(t *testing.T) {
 	}
 }
 
+// httpResponseCase is a test server's behaviour and keepalived's verdict
+// on it.
+type httpResponseCase struct {
+	name    string
+	handle  func(net.Conn, *tcpServer)
+	url     string // extra url keywords
+	reason  string // "" = pass
+	timeout string
+}
+
+// probe makes the HTTP_GET probe of the case against srv.
+func (tt httpResponseCase) probe(t *testing.T, srv *tcpServer) Probe {
+	to := tt.timeout
+	if to == "" {
+		to = "2"
+	}
+	return newTestProbe(t, ProbeEnv{}, "127.0.0.1", srv.port(),
+		fmt.Sprintf("HTTP_GET {\nconnect_timeout %s\nurl {\npath /check\n%s\n}\n}", to, tt.url))
+}
+
+// check tests o against the case's verdict.
+func (tt httpResponseCase) check(t *testing.T, srv *tcpServer, o Outcome) {
+	t.Helper()
+	if tt.reason == "" {
+		wantOK(t, o)
+		return
+	}
+	rs := fmt.Sprintf("[127.0.0.1]:tcp:%d", srv.port())
+	wantFail(t, o, tt.reason, fmt.Sprintf("%s server %s.", tt.reason, rs))
+}
+
 func TestHTTPResponses(t *testing.T) {
+	for _, tt := range httpResponseCases() {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startTCPServer(t, "tcp4", "127.0.0.1:0", tt.handle)
+			p := tt.probe(t, srv)
+			start := time.Now()
+			o := p.Check(testCtx(t))
+			if el := time.Since(start); el > time.Second {
+				t.Errorf("attempt took %v", el)
+			}
+			tt.check(t, srv, o)
+		})
+	}
+}
+
+// httpResponseCases are servers that answer, or fail to, in every way
+// keepalived's HTTP_GET tells apart.
+func httpResponseCases() []httpResponseCase {
 	const okResp = "HTTP/1.0 200 OK\r\nContent-Length: 12\r\n\r\nhello world\n"
 	stall := func(pre string) func(net.Conn, *tcpServer) {
 		return func(c net.Conn, s *tcpServer) {
@@ -175,13 +223,7 @@ func TestHTTPResponses(t *testing.T) {
 
 		}
 	}
-	tests := []struct {
-		name    string
-		handle  func(net.Conn, *tcpServer)
-		url     string // extra url keywords
-		reason  string // "" = pass
-		timeout string
-	}{
+	return []httpResponseCase{
 		{name: "ok", handle: httpServe(okResp)},
 		{name: "wrong status", handle: httpServe("HTTP/1.0 500 Internal Server Error\r\n\r\noops"), reason: "HTTP status code error to"},
 		{name: "status accepted by status_code", handle: httpServe("HTTP/1.0 503 Busy\r\n\r\n"), url: "status_code 500-504 302"},
@@ -217,28 +259,6 @@ func TestHTTPResponses(t *testing.T) {
 		{name: "regex after min offset", handle: httpServe(okResp), url: "regex \"hello\"\nregex_min_offset 5"},
 		{name: "regex beyond max offset", handle: httpServe(okResp), url: "regex \"hello\"\nregex_max_offset 20", reason: "Regex match failed"},
 		{name: "regex before max offset", handle: httpServe(okResp), url: "regex \"Content\"\nregex_max_offset 20"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv := startTCPServer(t, "tcp4", "127.0.0.1:0", tt.handle)
-			to := tt.timeout
-			if to == "" {
-				to = "2"
-			}
-			p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", srv.port(),
-				fmt.Sprintf("HTTP_GET {\nconnect_timeout %s\nurl {\npath /check\n%s\n}\n}", to, tt.url))
-			start := time.Now()
-			o := p.Check(testCtx(t))
-			if el := time.Since(start); el > time.Second {
-				t.Errorf("attempt took %v", el)
-			}
-			if tt.reason == "" {
-				wantOK(t, o)
-				return
-			}
-			rs := fmt.Sprintf("[127.0.0.1]:tcp:%d", srv.port())
-			wantFail(t, o, tt.reason, fmt.Sprintf("%s server %s.", tt.reason, rs))
-		})
 	}
 }
 

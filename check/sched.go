@@ -81,8 +81,9 @@ type Scheduler struct {
 	ready   []*task // due, waiting for a free slot
 	dueBuf  []*task // popDue's result, reused
 	running int
-	gen     uint64 // bumped by a reload; older results are dropped
-	changed bool   // a Health-visible change since the last signal
+	slack   time.Duration // how early a check may start with a due one
+	gen     uint64        // bumped by a reload; older results are dropped
+	changed bool          // a Health-visible change since the last signal
 
 	// results, reloads and addrEvents queue events for the loop; the
 	// goroutine that queues one then kicks the loop's waker.
@@ -175,12 +176,31 @@ func (s *Scheduler) setGlobals(cfg *parser.Config) {
 	s.rsInitNotifies = cfg.Global.RSInitNotifies
 }
 
+// countTasks counts the tasks and sets the loop's slack from their timing.
 func (s *Scheduler) countTasks() {
 	s.stats.Tasks, s.stats.Checkers = len(s.m.tasks), 0
+	shortest := time.Duration(0)
 	for _, t := range s.m.tasks {
 		s.stats.Checkers += len(t.members)
+		for _, d := range []time.Duration{t.delayLoop(), t.delayBeforeRetry()} {
+			if d > 0 && (shortest == 0 || d < shortest) {
+				shortest = d
+			}
+		}
 	}
+	s.slack = min(shortest/wakeSlackDivisor, maxWakeSlack)
 }
+
+// When the loop wakes for a due check it also starts the checks due
+// within 2 % of the shortest delay_loop or delay_before_retry (at most
+// 20 ms): a wake-up of a Go program costs more than the connect it makes,
+// and at hundreds of checks a second sharing them halves the CPU. No check
+// starts later for it, and an early one is timed as if it had started on
+// time (begin, done).
+const (
+	wakeSlackDivisor = 50
+	maxWakeSlack     = 20 * time.Millisecond
+)
 
 func (s *Scheduler) logf(format string, a ...any) {
 	s.log.Info(fmt.Sprintf(format, a...))
@@ -337,7 +357,8 @@ func (s *Scheduler) popDue(now time.Time) []*task {
 // begin marks t as running from now and accounts for its lateness.
 func (s *Scheduler) begin(t *task, now time.Time) {
 	t.running, t.started = true, now
-	late := now.Sub(t.due)
+	t.early = max(t.due.Sub(now), 0)
+	late := max(now.Sub(t.due), 0)
 	s.stats.Checks++
 	s.stats.LateTotal += late
 	s.stats.LateMax = max(s.stats.LateMax, late)
@@ -347,7 +368,10 @@ func (s *Scheduler) begin(t *task, now time.Time) {
 // its next one.
 func (s *Scheduler) done(t *task, o Outcome, now time.Time) {
 	t.running = false
-	next := s.finish(t, o, t.started, now)
+	// An attempt started early, on the wake-up of an earlier check, is
+	// timed as if it had started on time: sharing wake-ups must not make
+	// checks more frequent.
+	next := s.finish(t, o, t.started.Add(t.early), now.Add(t.early))
 	if _, watched := s.fileWatched(t); watched {
 		if t.again {
 			t.again = false
@@ -508,7 +532,7 @@ func (s *Scheduler) stop() {
 // dispatch starts due tasks while slots are free, oldest due first; the
 // others wait in the ready queue, in order.
 func (s *Scheduler) dispatch(ctx context.Context, now time.Time) {
-	s.ready = append(s.ready, s.popDue(now)...)
+	s.ready = append(s.ready, s.popDue(now.Add(s.slack))...)
 	n := min(len(s.ready), s.maxConc-s.running)
 	if n <= 0 {
 		return
@@ -530,15 +554,24 @@ func (s *Scheduler) dispatch(ctx context.Context, now time.Time) {
 
 func (s *Scheduler) launch(ctx context.Context, t *task, now time.Time) {
 	gen, url := s.gen, t.attemptURL()
+	// A reload cannot cancel the attempts on the connector: they end
+	// within connect_timeout of their last progress, as keepalived's do,
+	// and the result of an older generation is dropped.
 	if cp, ok := t.probe.(connectProbe); ok && s.connector() != nil {
-		// A reload cannot cancel these: they end within their
-		// connect_timeout and the result of an older generation is
-		// dropped.
 		t.cancel = nil
 		s.conn.connect(cp.connectOpts(), now, func(kind dialKind, err error) {
 			s.results <- result{t: t, gen: gen, o: cp.outcome(kind, err)}
 		})
 		return
+	}
+	if sp, ok := t.probe.(streamProbe); ok {
+		if x := sp.stream(url); x != nil && s.connector() != nil {
+			t.cancel = nil
+			s.conn.exchange(sp.connectOpts(), now, x, func(o Outcome) {
+				s.results <- result{t: t, gen: gen, o: o}
+			})
+			return
+		}
 	}
 	actx, cancel := context.WithCancel(ctx)
 	t.cancel = cancel

@@ -81,7 +81,9 @@ type task struct {
 	// enabled is false while ha_suspend suspends the task.
 	enabled bool
 	started time.Time
-	cancel  context.CancelFunc
+	// early is how long before its time the attempt started (Scheduler.slack).
+	early  time.Duration
+	cancel context.CancelFunc
 }
 
 func (t *task) retry() uint32 { return t.cfg.Retry }
