@@ -469,3 +469,62 @@ func TestSnapshotMatchesHealth(t *testing.T) {
 		t.Fatalf("%d alive, %d down: the test wants both", alive, down)
 	}
 }
+
+// TestSharedWakeUpsKeepTheRate: a check due within the loop's slack of
+// another starts on that one's wake-up, early, but is timed as if it had
+// started on time, so sharing wake-ups never makes checks more frequent.
+// B's checks are due every 1.01 s, 10 ms further from A's whole seconds
+// each time; in 10 s it runs 9 times (at 1, 2.01, ... 9.08 s), the first
+// ones early with A, never later than due.
+func TestSharedWakeUpsKeepTheRate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		conf := "virtual_server 10.0.0.1 80 {\ndelay_loop 1\nprotocol TCP\nlb_algo rr\nlb_kind NAT\n" +
+			"real_server 10.0.0.1 80 {\nTCP_CHECK {\nwarmup 0\n}\n}\n" +
+			"real_server 10.0.0.2 80 {\nTCP_CHECK {\nwarmup 0\ndelay_loop 1.01\n}\n}\n}\n"
+		start := time.Now()
+		var mu sync.Mutex
+		var atB []time.Duration
+		factory := func(_ *parser.VirtualServer, rs *parser.RealServer, _ *parser.Checker) (Probe, error) {
+			if rs.Addr.String() == "10.0.0.1" {
+				return funcProbe(func(context.Context) Outcome { return Outcome{OK: true} }), nil
+			}
+			return funcProbe(func(context.Context) Outcome {
+				mu.Lock()
+				atB = append(atB, time.Since(start))
+				mu.Unlock()
+				return Outcome{OK: true}
+			}), nil
+		}
+		s, err := NewScheduler(loadConfig(t, conf), factory, LogNotifier{Log: quietLog()}, Options{Log: quietLog(), NoDedupe: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.slack != 20*time.Millisecond {
+			t.Fatalf("slack %v, want 2%% of 1 s", s.slack)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() { done <- s.Run(ctx) }()
+		time.Sleep(10 * time.Second)
+		cancel()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		if len(atB) != 9 {
+			t.Fatalf("B ran %d times in 10 s (at %v), want 9", len(atB), atB)
+		}
+		early := 0
+		for k, at := range atB {
+			due := time.Second + time.Duration(k)*1010*time.Millisecond
+			if at > due || at < due-20*time.Millisecond {
+				t.Errorf("check %d of B at %v, want within 20ms before %v", k+1, at, due)
+			}
+			if at < due {
+				early++
+			}
+		}
+		if early == 0 {
+			t.Errorf("B never shared A's wake-up (at %v)", atB)
+		}
+	})
+}
