@@ -178,14 +178,16 @@ func (c *connector) watch(a *connAttempt) {
 // sleep waits in epoll_wait until until or the earliest connect_timeout,
 // a kick, or a connect's end, then finishes the connects that ended or
 // timed out.
-func (c *connector) sleep(now, until time.Time) time.Time {
+func (c *connector) sleep(until time.Time) time.Time {
 	if len(c.timeouts) > 0 && (until.IsZero() || c.timeouts[0].deadline.Before(until)) {
 		until = c.timeouts[0].deadline
 	}
 	msec := -1
 	if !until.IsZero() {
-		msec = waitMillis(until.Sub(now))
+		// From a fresh reading: the loop's own is from before its work.
+		msec = waitMillis(time.Until(until))
 	}
+	var now time.Time
 	for first := true; ; first = false {
 		n, err := unix.EpollWait(c.epfd, c.events, msec)
 		if err != nil && !errors.Is(err, unix.EINTR) {

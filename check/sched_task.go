@@ -90,6 +90,11 @@ func (t *task) retry() uint32 { return t.cfg.Retry }
 
 func (t *task) delayLoop() time.Duration { return micros(t.cfg.DelayLoop) }
 
+// startAt notes when the attempt starts, and how early (Scheduler.slack).
+func (t *task) startAt(now time.Time) {
+	t.started, t.early = now, max(t.due.Sub(now), 0)
+}
+
 func (t *task) delayBeforeRetry() time.Duration { return micros(t.cfg.DelayBeforeRetry) }
 
 func (t *task) warmup() time.Duration { return micros(t.cfg.Warmup) }

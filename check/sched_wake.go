@@ -13,7 +13,7 @@ type waker interface {
 	// sleep returns at until (never when it is zero), after a kick, or
 	// when connects it runs for the loop have ended (their results are
 	// then queued); it returns the time it woke, read once.
-	sleep(now, until time.Time) time.Time
+	sleep(until time.Time) time.Time
 	// kick wakes sleep, now or at its next call. Any goroutine may call
 	// it, before or after the loop has run.
 	kick()
@@ -43,10 +43,10 @@ func newChanWaker(c Clock) *chanWaker {
 	return &chanWaker{clock: c, timer: t, kicks: make(chan struct{}, 1)}
 }
 
-func (w *chanWaker) sleep(now, until time.Time) time.Time {
+func (w *chanWaker) sleep(until time.Time) time.Time {
 	var fired <-chan time.Time
 	if !until.IsZero() {
-		w.timer.Reset(max(until.Sub(now), 0))
+		w.timer.Reset(max(until.Sub(w.clock.Now()), 0))
 		fired = w.timer.C()
 	}
 	select {
