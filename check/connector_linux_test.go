@@ -32,7 +32,7 @@ func viaConnector(t *testing.T, c loopWaker, p Probe) Outcome {
 		if time.Now().After(deadline) {
 			t.Fatal("the connector never answered")
 		}
-		c.sleep(time.Now().Add(100*time.Millisecond))
+		c.sleep(time.Now().Add(100 * time.Millisecond))
 	}
 	return *got
 }
@@ -118,7 +118,7 @@ func TestConnectorMany(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d of %d attempts completed", finished, n)
 		}
-		c.sleep(time.Now().Add(100*time.Millisecond))
+		c.sleep(time.Now().Add(100 * time.Millisecond))
 	}
 	for i, k := range calls {
 		if k != 1 {
@@ -144,7 +144,7 @@ func TestConnectorStop(t *testing.T) {
 	finish := func(kind dialKind, err error) { got = append(got, p.outcome(kind, err)) }
 	c.connect(p.connectOpts(), time.Now(), finish)
 	c.connect(p.connectOpts(), time.Now(), finish)
-	c.sleep(time.Now().Add(50*time.Millisecond))
+	c.sleep(time.Now().Add(50 * time.Millisecond))
 	if len(got) != 0 {
 		t.Fatalf("outcomes %+v before close, want none (the connects hang)", got)
 	}
@@ -167,7 +167,7 @@ func TestConnectorStop(t *testing.T) {
 func TestConnectorSleep(t *testing.T) {
 	c := startConnector(t)
 	start := time.Now()
-	if woke := c.sleep(start.Add(30*time.Millisecond)); woke.Sub(start) < 30*time.Millisecond || woke.Sub(start) > time.Second {
+	if woke := c.sleep(start.Add(30 * time.Millisecond)); woke.Sub(start) < 30*time.Millisecond || woke.Sub(start) > time.Second {
 		t.Errorf("slept %v, want 30ms", woke.Sub(start))
 	}
 	c.kick()
@@ -178,7 +178,7 @@ func TestConnectorSleep(t *testing.T) {
 	}
 	// Both kicks were taken: the next sleep lasts until its deadline.
 	start = time.Now()
-	if woke := c.sleep(start.Add(30*time.Millisecond)); woke.Sub(start) < 30*time.Millisecond {
+	if woke := c.sleep(start.Add(30 * time.Millisecond)); woke.Sub(start) < 30*time.Millisecond {
 		t.Errorf("slept %v after the kicks were taken, want 30ms", woke.Sub(start))
 	}
 	go func() {
@@ -194,7 +194,7 @@ func TestConnectorSleep(t *testing.T) {
 	var got *Outcome
 	start = time.Now()
 	c.connect(p.connectOpts(), start, func(kind dialKind, err error) { o := p.outcome(kind, err); got = &o })
-	woke := c.sleep(start.Add(10*time.Second))
+	woke := c.sleep(start.Add(10 * time.Second))
 	if got == nil || got.OK || woke.Sub(start) < 50*time.Millisecond || woke.Sub(start) > 5*time.Second {
 		t.Errorf("after %v: outcome %+v, want a timeout at connect_timeout (50ms)", woke.Sub(start), got)
 	}
@@ -268,7 +268,7 @@ func viaExchange(t *testing.T, c loopWaker, p Probe) Outcome {
 		if time.Now().After(deadline) {
 			t.Fatal("the exchange never ended")
 		}
-		c.sleep(time.Now().Add(100*time.Millisecond))
+		c.sleep(time.Now().Add(100 * time.Millisecond))
 	}
 	return *got
 }
@@ -341,7 +341,7 @@ func TestExchangeCancelledAtClose(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("the request never arrived")
 		}
-		c.sleep(time.Now().Add(10*time.Millisecond))
+		c.sleep(time.Now().Add(10 * time.Millisecond))
 	}
 	c.close()
 	c.exchange(p.connectOpts(), time.Now(), p.stream(0), func(o Outcome) { got = append(got, o) })
