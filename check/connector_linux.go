@@ -14,16 +14,21 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// connector is the scheduler's loop on Linux: it sleeps in epoll_wait
-// and makes TCP_CHECK's connects the way keepalived's event loop does,
-// non-blocking sockets in one epoll set. A goroutine per attempt, with its
-// runtime poller registration, deadline timer and context, cost about as
-// much CPU as the connect itself at thousands of checks a second, and
-// every hand-over between goroutines costs wake-ups in the runtime. Here
-// the loop's goroutine makes the socket, starts the connect and, when it
-// sleeps, takes the completed ones from the same epoll_wait that ends its
-// sleep at the next due check; the other goroutines wake it through an
-// eventfd in the set. Everything but kick belongs to the loop's goroutine.
+// connector is where the scheduler's loop sleeps on Linux, and it runs
+// TCP_CHECK's connects and HTTP_GET's exchanges the way keepalived's event
+// loop does: non-blocking sockets in one epoll set. A goroutine per
+// attempt, with its runtime poller registration, deadline timer and
+// context, cost about as much CPU as the connect itself at thousands of
+// checks a second, and every hand-over between goroutines costs wake-ups
+// in the runtime. Here the loop's goroutine makes the socket and starts
+// the connect, and it sleeps in epoll_wait until a socket is ready or its
+// next due check: each wake-up moves every attempt that epoll reports on.
+// Other goroutines wake it through an eventfd in the set. Everything but
+// kick belongs to the loop's goroutine.
+//
+// Sleeping in the runtime's poller instead (the epoll set as an os.File
+// with a read deadline) was tried: in the VM it cost about as much CPU but
+// woke 40 ms late at the median, against a few ms here.
 type connector struct {
 	epfd, evfd int
 	pending    map[int32]*connAttempt // by descriptor
@@ -175,9 +180,9 @@ func (c *connector) watch(a *connAttempt) {
 	heap.Push(&c.timeouts, a)
 }
 
-// sleep waits in epoll_wait until until or the earliest connect_timeout,
-// a kick, or a connect's end, then finishes the connects that ended or
-// timed out.
+// sleep waits in epoll_wait until until or the earliest step deadline, a
+// kick, or a socket's event, then moves the attempts that epoll reports on
+// and ends those that timed out.
 func (c *connector) sleep(until time.Time) time.Time {
 	if len(c.timeouts) > 0 && (until.IsZero() || c.timeouts[0].deadline.Before(until)) {
 		until = c.timeouts[0].deadline
