@@ -271,18 +271,10 @@ func (c *connector) send(a *connAttempt, now time.Time) {
 	x := a.x
 	for len(x.req) > 0 {
 		n, err := unix.Write(int(a.fd), x.req)
-		switch {
-		case errors.Is(err, unix.EINTR):
-			continue
-		case errors.Is(err, unix.EAGAIN):
-			c.rearm(a, now)
-			return
-		case err != nil:
-			x.outcome = x.s.writeFailed(os.NewSyscallError("write", err))
-			c.end(a)
+		if !c.progressed(a, now, err, "write", x.s.writeFailed) {
 			return
 		}
-		x.req = x.req[n:]
+		x.req = x.req[max(n, 0):]
 	}
 	x.reading = true
 	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: a.fd}
@@ -306,23 +298,35 @@ func (c *connector) receive(a *connAttempt, now time.Time) {
 			return
 		}
 		n, err := unix.Read(int(a.fd), c.buf[:want])
-		switch {
-		case errors.Is(err, unix.EINTR):
-			continue
-		case errors.Is(err, unix.EAGAIN):
-			c.rearm(a, now)
+		if !c.progressed(a, now, err, "read", x.s.ended) {
 			return
-		case err != nil:
-			x.outcome = x.s.ended(os.NewSyscallError("read", err))
-			c.end(a)
-			return
-		case n == 0:
+		}
+		if n == 0 && err == nil {
 			x.outcome = x.s.ended(io.EOF)
 			c.end(a)
 			return
 		}
-		x.s.got(c.buf[:n])
+		if n > 0 {
+			x.s.got(c.buf[:n])
+		}
 	}
+}
+
+// progressed tells whether the attempt goes on after a non-blocking read
+// or write of its socket returned err (none, or EINTR: try again).
+// Otherwise it waits for epoll (EAGAIN: its step deadline re-armed) or has
+// ended with fail's verdict on the error.
+func (c *connector) progressed(a *connAttempt, now time.Time, err error, op string, fail func(error) Outcome) bool {
+	switch {
+	case err == nil || errors.Is(err, unix.EINTR):
+		return true
+	case errors.Is(err, unix.EAGAIN):
+		c.rearm(a, now)
+	default:
+		a.x.outcome = fail(os.NewSyscallError(op, err))
+		c.end(a)
+	}
+	return false
 }
 
 // rearm gives the attempt's next step its connect_timeout from now.
