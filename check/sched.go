@@ -90,14 +90,15 @@ type Scheduler struct {
 	results chan result
 	kicks   kicker
 	// wake is where the loop sleeps: a timer until the first TCP_CHECK
-	// attempt, then the connector.
+	// or HTTP_GET attempt, then the connector.
 	wake waker
-	// conn runs TCP_CHECK's connects in the loop itself (nil until the
-	// first one, after Run, and where the loop has no epoll). The loop
-	// sets it under mu (tests read it) and reads it without.
+	// conn runs TCP_CHECK's connects and HTTP_GET's exchanges in the
+	// loop itself (nil until the first one, after Run, and where the loop
+	// has no epoll). The loop sets it under mu (tests read it) and reads
+	// it without.
 	conn connectRunner
-	// goroutineConnects runs them one goroutine each instead, as every
-	// other probe (tests and benchmarks compare the two).
+	// goroutineConnects runs those attempts one goroutine each instead,
+	// as every other probe (tests and benchmarks compare the two).
 	goroutineConnects bool
 	reloads           chan reloadReq
 	changes           chan struct{}
@@ -429,8 +430,8 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	defer cancelAll()
 	fileEvents, watchFailed := make(chan string, 16), make(chan string, 16)
 	watch := s.startWatch(runCtx, fileEvents, watchFailed)
-	// The clock is read once per wake: under emulation (the benchmark VM)
-	// a clock read costs as much as a system call.
+	// The clock is read once per wake and once per attempt started: under
+	// emulation (the benchmark VM) clock reads are not free.
 	now := s.clock.Now()
 	for {
 		if ctx.Err() != nil {
@@ -485,26 +486,26 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	}
 }
 
-// connector returns the loop's connector, made at the first TCP_CHECK
-// attempt, or nil when TCP_CHECK connects run on goroutines. Tests with
-// fake probes never make one, and so can run in a synctest bubble, where a
+// connector returns the loop's connector, made at the first TCP_CHECK or
+// HTTP_GET attempt, or nil when those run on goroutines. Tests with fake
+// probes never make one, and so can run in a synctest bubble, where a
 // goroutine sleeping in epoll_wait would stop the bubble's clock.
 func (s *Scheduler) connector() connectRunner {
 	if s.conn != nil || s.goroutineConnects {
 		return s.conn
 	}
-	s.goroutineConnects = true // unless made below
-	if _, sys := s.clock.(systemClock); !sys {
-		return nil
+	var c loopWaker
+	err := errors.ErrUnsupported
+	if _, sys := s.clock.(systemClock); sys {
+		c, err = newConnector()
 	}
-	c, err := newConnector()
 	if err != nil {
 		if !errors.Is(err, errors.ErrUnsupported) {
-			s.logf("Healthchecker: TCP_CHECK connects run one goroutine each: %v", err)
+			s.logf("Healthchecker: TCP_CHECK and HTTP_GET attempts run one goroutine each: %v", err)
 		}
+		s.goroutineConnects = true
 		return nil
 	}
-	s.goroutineConnects = false
 	s.wake.close()
 	s.wake = c
 	s.kicks.set(c)
