@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -16,21 +16,32 @@ import (
 
 // connector is where the scheduler's loop sleeps on Linux, and it runs
 // TCP_CHECK's connects and HTTP_GET's exchanges the way keepalived's event
-// loop does: non-blocking sockets in one epoll set. A goroutine per
-// attempt, with its runtime poller registration, deadline timer and
-// context, cost about as much CPU as the connect itself at thousands of
-// checks a second, and every hand-over between goroutines costs wake-ups
-// in the runtime. Here the loop's goroutine makes the socket and starts
-// the connect, and it sleeps in epoll_wait until a socket is ready or its
-// next due check: each wake-up moves every attempt that epoll reports on.
-// Other goroutines wake it through an eventfd in the set. Everything but
-// kick belongs to the loop's goroutine.
+// loop does: non-blocking sockets in one epoll set, with a timerfd for the
+// next due check. A goroutine per attempt, with its runtime poller
+// registration, deadline timer and context, cost about as much CPU as the
+// connect itself at thousands of checks a second, and every hand-over
+// between goroutines costs wake-ups in the runtime. Here the loop's
+// goroutine makes the socket and starts the connect, and it sleeps until a
+// socket is ready or the timerfd fires: each wake-up moves every attempt
+// that epoll reports on. Other goroutines wake it through an eventfd in
+// the set. Everything but kick belongs to the loop's goroutine.
 //
-// Sleeping in the runtime's poller instead (the epoll set as an os.File
-// with a read deadline) was tried: in the VM it cost about as much CPU but
-// woke 40 ms late at the median, against a few ms here.
+// The goroutine sleeps in the runtime's poller, which watches the epoll
+// set's own descriptor, not in a blocking epoll_wait. A goroutine that
+// stays on its processor for 10 ms is preempted by the runtime's sysmon
+// thread and, in a system call, loses the processor; sysmon then sleeps
+// until the call returns and polls every 20 µs for a while after. In the
+// VM at 100 checks a second that was most of the difference to
+// keepalived's CPU. The timerfd, not a read deadline on the descriptor,
+// keeps the runtime's timers out of it: moving a deadline wakes the
+// thread that sleeps in the poller (an earlier try with deadlines also
+// woke about 40 ms late in the VM).
 type connector struct {
 	epfd, evfd int
+	timer      int       // timerfd: the next due check
+	armed      time.Time // what timer is set to; zero once it fired
+	epoll      *os.File  // epfd in the runtime's poller
+	epollRaw   syscall.RawConn
 	pending    map[int32]*connAttempt // by descriptor
 	timeouts   connTimeouts
 	events     []unix.EpollEvent
@@ -72,25 +83,62 @@ type exchange struct {
 
 var _ loopWaker = (*connector)(nil)
 
-// newConnector makes the epoll set and its eventfd; close releases them.
-func newConnector() (loopWaker, error) {
-	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
-	if err != nil {
+// newConnector makes the epoll set with its eventfd and timerfd; close
+// releases them.
+func newConnector() (c *connector, err error) {
+	c = &connector{epfd: -1, evfd: -1, timer: -1, pending: map[int32]*connAttempt{},
+		events: make([]unix.EpollEvent, 256), buf: make([]byte, 4096)}
+	defer func() {
+		if err != nil {
+			c.release()
+		}
+	}()
+	if c.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
 		return nil, os.NewSyscallError("epoll_create1", err)
 	}
-	evfd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
-	if err != nil {
-		unix.Close(epfd)
+	if c.evfd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC); err != nil {
 		return nil, os.NewSyscallError("eventfd", err)
 	}
-	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(evfd)}
-	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, evfd, &ev); err != nil {
-		unix.Close(evfd)
-		unix.Close(epfd)
-		return nil, os.NewSyscallError("epoll_ctl", err)
+	if c.timer, err = unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC); err != nil {
+		return nil, os.NewSyscallError("timerfd_create", err)
 	}
-	return &connector{epfd: epfd, evfd: evfd, pending: map[int32]*connAttempt{},
-		events: make([]unix.EpollEvent, 256), buf: make([]byte, 4096)}, nil
+	for _, fd := range []int{c.evfd, c.timer} {
+		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}
+		if err := unix.EpollCtl(c.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+			return nil, os.NewSyscallError("epoll_ctl", err)
+		}
+	}
+	// Only a non-blocking descriptor goes into the runtime's poller.
+	if err := unix.SetNonblock(c.epfd, true); err != nil {
+		return nil, os.NewSyscallError("fcntl", err)
+	}
+	c.epoll = os.NewFile(uintptr(c.epfd), "epoll")
+	if c.epollRaw, err = c.epoll.SyscallConn(); err != nil {
+		return nil, err
+	}
+	// SetDeadline fails on a file the poller does not watch.
+	if err := c.epoll.SetDeadline(time.Time{}); err != nil {
+		return nil, fmt.Errorf("epoll set not in the runtime's poller: %w", err)
+	}
+	return c, nil
+}
+
+// release closes the descriptors.
+func (c *connector) release() {
+	c.evMu.Lock()
+	c.evClosed = true
+	if c.evfd >= 0 {
+		unix.Close(c.evfd)
+	}
+	c.evMu.Unlock()
+	if c.timer >= 0 {
+		unix.Close(c.timer)
+	}
+	if c.epoll != nil {
+		c.epoll.Close()
+	} else if c.epfd >= 0 {
+		unix.Close(c.epfd)
+	}
 }
 
 // connect makes the socket and starts the connect (keepalived's
@@ -108,7 +156,7 @@ func (c *connector) connect(co *connOpts, now time.Time, finish func(dialKind, e
 	case fd < 0:
 		finish(kind, err)
 	case connected:
-		unix.Close(fd)
+		rawClose(fd)
 		finish(dialOK, nil)
 	default:
 		c.watch(&connAttempt{deadline: now.Add(co.timeout), fd: int32(fd), heapIdx: -1, finish: finish})
@@ -142,21 +190,21 @@ func dial(co *connOpts) (fd int, connected bool, kind dialKind, err error) {
 	if err != nil {
 		return -1, false, dialLocal, err
 	}
-	fd, err = unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
+	fd, err = rawSocket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
 	if err != nil {
 		return -1, false, dialLocal, os.NewSyscallError("socket", err)
 	}
 	if err := co.prepare(fd); err != nil {
-		unix.Close(fd)
+		rawClose(fd)
 		return -1, false, classifyErr(err), err
 	}
-	switch err := unix.Connect(fd, sa); err {
+	switch err := rawConnect(fd, sa); err {
 	case nil:
 		return fd, true, dialOK, nil
 	case unix.EINPROGRESS:
 		return fd, false, dialOK, nil
 	default:
-		unix.Close(fd)
+		rawClose(fd)
 		serr := os.NewSyscallError("connect", err)
 		return -1, false, classifyErr(serr), serr
 	}
@@ -166,8 +214,8 @@ func dial(co *connOpts) (fd int, connected bool, kind dialKind, err error) {
 // turn writable.
 func (c *connector) watch(a *connAttempt) {
 	ev := unix.EpollEvent{Events: unix.EPOLLOUT, Fd: a.fd}
-	if err := unix.EpollCtl(c.epfd, unix.EPOLL_CTL_ADD, int(a.fd), &ev); err != nil {
-		unix.Close(int(a.fd))
+	if err := rawEpollCtl(c.epfd, unix.EPOLL_CTL_ADD, int(a.fd), &ev); err != nil {
+		rawClose(int(a.fd))
 		err = os.NewSyscallError("epoll_ctl", err)
 		if a.x != nil {
 			a.x.done(a.x.s.dialFailed(dialLocal, err))
@@ -187,28 +235,23 @@ func (c *connector) sleep(until time.Time) time.Time {
 	if len(c.timeouts) > 0 && (until.IsZero() || c.timeouts[0].deadline.Before(until)) {
 		until = c.timeouts[0].deadline
 	}
-	msec := -1
-	if !until.IsZero() {
-		// From a fresh reading: the loop's own is from before its work.
-		msec = waitMillis(time.Until(until))
-	}
-	var now time.Time
-	for first := true; ; first = false {
-		n, err := unix.EpollWait(c.epfd, c.events, msec)
-		if err != nil && !errors.Is(err, unix.EINTR) {
-			panic(fmt.Sprintf("check: epoll_wait: %v", err))
-		}
-		if first {
-			now = time.Now()
-		}
+	n := c.wait(until)
+	now := time.Now()
+	for {
 		for _, ev := range c.events[:max(n, 0)] {
 			if ev.Fd == int32(c.evfd) {
 				// Reset the counter, then take kicks again: a kick
 				// after the reset writes anew, and one before it
 				// queued its event before the loop takes events.
 				var buf [8]byte
-				unix.Read(c.evfd, buf[:])
+				rawRead(c.evfd, buf[:])
 				c.kicked.Store(false)
+				continue
+			}
+			if ev.Fd == int32(c.timer) {
+				var buf [8]byte
+				rawRead(c.timer, buf[:])
+				c.armed = time.Time{}
 				continue
 			}
 			if a := c.pending[ev.Fd]; a != nil {
@@ -218,7 +261,7 @@ func (c *connector) sleep(until time.Time) time.Time {
 		if n < len(c.events) {
 			break
 		}
-		msec = 0 // more are ready
+		n = c.poll() // more are ready
 	}
 	for len(c.timeouts) > 0 && !c.timeouts[0].deadline.After(now) {
 		a := c.timeouts[0]
@@ -270,7 +313,7 @@ func (c *connector) ready(a *connAttempt, now time.Time) {
 func (c *connector) send(a *connAttempt, now time.Time) {
 	x := a.x
 	for len(x.req) > 0 {
-		n, err := unix.Write(int(a.fd), x.req)
+		n, err := rawWrite(int(a.fd), x.req)
 		if !c.progressed(a, now, err, "write", x.s.writeFailed) {
 			return
 		}
@@ -278,7 +321,7 @@ func (c *connector) send(a *connAttempt, now time.Time) {
 	}
 	x.reading = true
 	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: a.fd}
-	if err := unix.EpollCtl(c.epfd, unix.EPOLL_CTL_MOD, int(a.fd), &ev); err != nil {
+	if err := rawEpollCtl(c.epfd, unix.EPOLL_CTL_MOD, int(a.fd), &ev); err != nil {
 		x.outcome = x.s.ended(os.NewSyscallError("epoll_ctl", err))
 		c.end(a)
 		return
@@ -297,7 +340,7 @@ func (c *connector) receive(a *connAttempt, now time.Time) {
 			c.end(a)
 			return
 		}
-		n, err := unix.Read(int(a.fd), c.buf[:want])
+		n, err := rawRead(int(a.fd), c.buf[:want])
 		if !c.progressed(a, now, err, "read", x.s.ended) {
 			return
 		}
@@ -335,13 +378,39 @@ func (c *connector) rearm(a *connAttempt, now time.Time) {
 	heap.Fix(&c.timeouts, a.heapIdx)
 }
 
-// waitMillis is epoll_wait's timeout for d, rounded up: waking early
-// would only mean sleeping again.
-func waitMillis(d time.Duration) int {
-	if d <= 0 {
-		return 0
+// wait sets the timer to until (zero: no timer needed) and sleeps until
+// the epoll set has an event; it returns the number of events (0: until
+// had come already, or an interruption).
+func (c *connector) wait(until time.Time) int {
+	if !until.IsZero() && !until.Equal(c.armed) {
+		// From a fresh reading: the loop's own is from before its work.
+		d := time.Until(until)
+		if d <= 0 {
+			return c.poll()
+		}
+		spec := unix.ItimerSpec{Value: unix.NsecToTimespec(int64(d))}
+		if err := rawTimerfdSettime(c.timer, &spec); err != nil {
+			panic(fmt.Sprintf("check: timerfd_settime: %v", err))
+		}
+		c.armed = until
 	}
-	return int(min((d+time.Millisecond-1)/time.Millisecond, math.MaxInt32))
+	n := 0
+	if err := c.epollRaw.Read(func(uintptr) bool {
+		n = c.poll()
+		return n != 0
+	}); err != nil {
+		panic(fmt.Sprintf("check: waiting on the epoll set: %v", err))
+	}
+	return n
+}
+
+// poll takes the set's ready events, without waiting.
+func (c *connector) poll() int {
+	n, err := rawEpollPoll(c.epfd, c.events)
+	if err != nil && !errors.Is(err, unix.EINTR) {
+		panic(fmt.Sprintf("check: epoll_wait: %v", err))
+	}
+	return n
 }
 
 func (c *connector) kick() {
@@ -372,18 +441,14 @@ func (c *connector) close() {
 		}
 		c.end(a)
 	}
-	c.evMu.Lock()
-	c.evClosed = true
-	unix.Close(c.evfd)
-	c.evMu.Unlock()
-	unix.Close(c.epfd)
+	c.release()
 }
 
 // verdict reads the connect's result once epoll says the socket is
 // writable (connected) or in error, as keepalived's socket_state does, and
 // tells whether the attempt is over.
 func (c *connector) verdict(a *connAttempt) bool {
-	v, err := unix.GetsockoptInt(int(a.fd), unix.SOL_SOCKET, unix.SO_ERROR)
+	v, err := rawGetsockoptInt(int(a.fd), unix.SOL_SOCKET, unix.SO_ERROR)
 	switch {
 	case err != nil:
 		a.kind, a.err = dialLocal, os.NewSyscallError("getsockopt", err)
@@ -403,7 +468,7 @@ func (c *connector) verdict(a *connAttempt) bool {
 func (c *connector) end(a *connAttempt) {
 	delete(c.pending, a.fd)
 	heap.Remove(&c.timeouts, a.heapIdx)
-	unix.Close(int(a.fd))
+	rawClose(int(a.fd))
 	a.fd = -1
 	if a.x != nil {
 		a.x.done(a.x.outcome)

@@ -81,6 +81,20 @@ func TestConnectorVerdicts(t *testing.T) {
 			t.Errorf("timed out after %v, want connect_timeout (50ms)", el)
 		}
 	})
+	t.Run("IPv6", func(t *testing.T) {
+		// The connector builds the kernel's sockaddr itself: the port's
+		// byte order and the family must be right for both families.
+		srv := startTCPServer(t, "tcp6", "[::1]:0", func(net.Conn, *tcpServer) {})
+		wantOK(t, viaConnector(t, c, newTestProbe(t, ProbeEnv{}, "::1", srv.port(), "TCP_CHECK {\nconnect_timeout 1\n}")))
+		ln, err := net.Listen("tcp6", "[::1]:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		closed := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		p := newTestProbe(t, ProbeEnv{}, "::1", closed, "TCP_CHECK {\nconnect_timeout 1\n}")
+		wantFail(t, viaConnector(t, c, p), "failed", fmt.Sprintf("TCP connection to [::1]:tcp:%d failed.", closed))
+	})
 	t.Run("bind failure is local", func(t *testing.T) {
 		port := closedPort(t, "tcp")
 		p := newTestProbe(t, ProbeEnv{}, "127.0.0.1", port, "TCP_CHECK {\nbindto 192.0.2.1\nconnect_timeout 1\n}")
