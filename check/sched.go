@@ -81,9 +81,8 @@ type Scheduler struct {
 	ready   []*task // due, waiting for a free slot
 	dueBuf  []*task // popDue's result, reused
 	running int
-	slack   time.Duration // how early a check may start with a due one
-	gen     uint64        // bumped by a reload; older results are dropped
-	changed bool          // a Health-visible change since the last signal
+	gen     uint64 // bumped by a reload; older results are dropped
+	changed bool   // a Health-visible change since the last signal
 
 	// results, reloads and addrEvents queue events for the loop; the
 	// goroutine that queues one then kicks the loop's waker.
@@ -177,32 +176,13 @@ func (s *Scheduler) setGlobals(cfg *parser.Config) {
 	s.rsInitNotifies = cfg.Global.RSInitNotifies
 }
 
-// countTasks counts the tasks and sets the loop's slack from their timing.
+// countTasks counts the tasks and their checkers.
 func (s *Scheduler) countTasks() {
 	s.stats.Tasks, s.stats.Checkers = len(s.m.tasks), 0
-	shortest := time.Duration(0)
 	for _, t := range s.m.tasks {
 		s.stats.Checkers += len(t.members)
-		for _, d := range []time.Duration{t.delayLoop(), t.delayBeforeRetry()} {
-			if d > 0 && (shortest == 0 || d < shortest) {
-				shortest = d
-			}
-		}
 	}
-	s.slack = min(shortest/wakeSlackDivisor, maxWakeSlack)
 }
-
-// When the loop wakes for a due check it also starts the checks due
-// within 1 % of the shortest delay_loop or delay_before_retry (at most
-// 10 ms): a wake-up of a Go program costs more than the connect it makes,
-// and at a hundred checks a second sharing them saves a third of the CPU.
-// No check starts later for it, and an early one is timed as if it had
-// started on time (begin, done). A larger slack saves more but makes the
-// servers' load burstier, which lengthens the checks themselves.
-const (
-	wakeSlackDivisor = 100
-	maxWakeSlack     = 10 * time.Millisecond
-)
 
 func (s *Scheduler) logf(format string, a ...any) {
 	s.log.Info(fmt.Sprintf(format, a...))
@@ -370,10 +350,7 @@ func (s *Scheduler) begin(t *task, now time.Time) {
 // its next one.
 func (s *Scheduler) done(t *task, o Outcome, now time.Time) {
 	t.running = false
-	// An attempt started early, on the wake-up of an earlier check, is
-	// timed as if it had started on time: sharing wake-ups must not make
-	// checks more frequent.
-	next := s.finish(t, o, t.started.Add(t.early), now.Add(t.early))
+	next := s.finish(t, o, t.started, now)
 	if _, watched := s.fileWatched(t); watched {
 		if t.again {
 			t.again = false
@@ -534,7 +511,7 @@ func (s *Scheduler) stop() {
 // dispatch starts due tasks while slots are free, oldest due first; the
 // others wait in the ready queue, in order.
 func (s *Scheduler) dispatch(ctx context.Context, now time.Time) {
-	s.ready = append(s.ready, s.popDue(now.Add(s.slack))...)
+	s.ready = append(s.ready, s.popDue(now)...)
 	n := min(len(s.ready), s.maxConc-s.running)
 	if n <= 0 {
 		return

@@ -470,13 +470,13 @@ func TestSnapshotMatchesHealth(t *testing.T) {
 	}
 }
 
-// TestSharedWakeUpsKeepTheRate: a check due within the loop's slack of
-// another starts on that one's wake-up, early, but is timed as if it had
-// started on time, so sharing wake-ups never makes checks more frequent.
-// B's checks are due every 1.01 s, 10 ms further from A's whole seconds
-// each time; in 10 s it runs 9 times (at 1, 2.01, ... 9.08 s), the second
-// one early with A (the slack is 1 % of 1 s), never later than due.
-func TestSharedWakeUpsKeepTheRate(t *testing.T) {
+// TestChecksStartOnTime: two checks whose times come 10 ms apart each run
+// at their own time, as keepalived's do: no check starts early on another
+// one's wake-up. B's checks are due every 1.01 s, 10 ms further from A's
+// whole seconds each time; in 10 s it runs 9 times, at 1, 2.01, ... 9.08 s.
+// (Sharing wake-ups within 10 ms was tried while a wake-up of the loop
+// cost more than a check; it made HTTP checks late, see the README.)
+func TestChecksStartOnTime(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		conf := "virtual_server 10.0.0.1 80 {\ndelay_loop 1\nprotocol TCP\nlb_algo rr\nlb_kind NAT\n" +
 			"real_server 10.0.0.1 80 {\nTCP_CHECK {\nwarmup 0\n}\n}\n" +
@@ -499,9 +499,6 @@ func TestSharedWakeUpsKeepTheRate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.slack != 10*time.Millisecond {
-			t.Fatalf("slack %v, want 1%% of 1 s", s.slack)
-		}
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan error)
 		go func() { done <- s.Run(ctx) }()
@@ -513,18 +510,10 @@ func TestSharedWakeUpsKeepTheRate(t *testing.T) {
 		if len(atB) != 9 {
 			t.Fatalf("B ran %d times in 10 s (at %v), want 9", len(atB), atB)
 		}
-		early := 0
 		for k, at := range atB {
-			due := time.Second + time.Duration(k)*1010*time.Millisecond
-			if at > due || at < due-s.slack {
-				t.Errorf("check %d of B at %v, want within %v before %v", k+1, at, s.slack, due)
+			if due := time.Second + time.Duration(k)*1010*time.Millisecond; at != due {
+				t.Errorf("check %d of B at %v, want %v", k+1, at, due)
 			}
-			if at < due {
-				early++
-			}
-		}
-		if early == 0 {
-			t.Errorf("B never shared A's wake-up (at %v)", atB)
 		}
 	})
 }

@@ -81,18 +81,16 @@ type task struct {
 	// enabled is false while ha_suspend suspends the task.
 	enabled bool
 	started time.Time
-	// early is how long before its time the attempt started (Scheduler.slack).
-	early  time.Duration
-	cancel context.CancelFunc
+	cancel  context.CancelFunc
 }
 
 func (t *task) retry() uint32 { return t.cfg.Retry }
 
 func (t *task) delayLoop() time.Duration { return micros(t.cfg.DelayLoop) }
 
-// startAt notes when the attempt starts, and how early (Scheduler.slack).
+// startAt notes when the attempt starts.
 func (t *task) startAt(now time.Time) {
-	t.started, t.early = now, max(t.due.Sub(now), 0)
+	t.started = now
 }
 
 func (t *task) delayBeforeRetry() time.Duration { return micros(t.cfg.DelayBeforeRetry) }
