@@ -228,7 +228,7 @@ func (c *connector) watch(a *connAttempt) {
 	heap.Push(&c.timeouts, a)
 }
 
-// sleep waits in epoll_wait until until or the earliest step deadline, a
+// sleep waits until until or the earliest step deadline (the timerfd), a
 // kick, or a socket's event, then moves the attempts that epoll reports on
 // and ends those that timed out.
 func (c *connector) sleep(until time.Time) time.Time {

@@ -465,8 +465,8 @@ func (s *Scheduler) Run(ctx context.Context) error {
 
 // connector returns the loop's connector, made at the first TCP_CHECK or
 // HTTP_GET attempt, or nil when those run on goroutines. Tests with fake
-// probes never make one, and so can run in a synctest bubble, where a
-// goroutine sleeping in epoll_wait would stop the bubble's clock.
+// probes never make one, and so can run in a synctest bubble, whose clock
+// does not move while a goroutine waits on a descriptor.
 func (s *Scheduler) connector() connectRunner {
 	if s.conn != nil || s.goroutineConnects {
 		return s.conn
