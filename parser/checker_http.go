@@ -106,10 +106,10 @@ var urlKeywords = table[URLCheck]{
 				continue
 			}
 			if u.codes == nil {
-				u.codes = new([httpStatusMax - httpStatusMin + 1]bool)
+				u.codes = new(statusSet)
 			}
 			for code := lo; code <= hi; code++ {
-				u.codes[code-httpStatusMin] = true
+				u.codes.add(code)
 			}
 		}
 	}},
@@ -241,6 +241,7 @@ func urlEnd(s *stmt, u *URLCheck) bool {
 		return false
 	}
 	u.StatusCodes = statusRanges(u.codes)
+	u.codes = nil // the ranges are what is kept, once per url of every real server
 	if !u.RegexSet && (len(u.RegexOptions) > 0 || u.RegexNoMatch || u.RegexMinOffset != 0 ||
 		u.RegexMaxOffsetSet || u.RegexUseStack) {
 		s.Logf("regex parameters specified without regex")
@@ -255,20 +256,34 @@ func urlEnd(s *stmt, u *URLCheck) bool {
 	return true
 }
 
+// statusSet is the table of accepted status codes a url's status_code
+// lines fill, one bit per code from httpStatusMin to httpStatusMax.
+type statusSet [(httpStatusMax - httpStatusMin + 64) / 64]uint64
+
+func (t *statusSet) add(code int) {
+	i := code - httpStatusMin
+	t[i/64] |= 1 << (i % 64)
+}
+
+func (t *statusSet) has(code int) bool {
+	i := code - httpStatusMin
+	return t[i/64]&(1<<(i%64)) != 0
+}
+
 // statusRanges turns the accepted-code table into ranges, 200-299 if empty.
-func statusRanges(codes *[httpStatusMax - httpStatusMin + 1]bool) []StatusRange {
+func statusRanges(codes *statusSet) []StatusRange {
 	var out []StatusRange
 	if codes != nil {
-		for i := 0; i < len(codes); i++ {
-			if !codes[i] {
+		for c := httpStatusMin; c <= httpStatusMax; c++ {
+			if !codes.has(c) {
 				continue
 			}
-			j := i
-			for j+1 < len(codes) && codes[j+1] {
-				j++
+			hi := c
+			for hi+1 <= httpStatusMax && codes.has(hi+1) {
+				hi++
 			}
-			out = append(out, StatusRange{Lo: i + httpStatusMin, Hi: j + httpStatusMin})
-			i = j
+			out = append(out, StatusRange{Lo: c, Hi: hi})
+			c = hi
 		}
 	}
 	if out == nil {

@@ -91,6 +91,26 @@ func TestHTTPStatusCodeKeepsGoodEntries(t *testing.T) {
 	}
 }
 
+// The accepted codes are a bit table of 64-bit words: ranges that touch
+// the table's ends and cross a word's edge come back whole.
+func TestHTTPStatusCodeRangesAcrossTheTable(t *testing.T) {
+	for _, tc := range []struct {
+		codes string
+		want  []StatusRange
+	}{
+		{"100 599", []StatusRange{{100, 100}, {599, 599}}},
+		{"163-164", []StatusRange{{163, 164}}},
+		{"160-170 172 171", []StatusRange{{160, 172}}},
+		{"100-599", []StatusRange{{100, 599}}},
+		{"227 228-291 292", []StatusRange{{227, 292}}},
+	} {
+		c, _ := oneChecker(t, "HTTP_GET {\nurl {\npath /\nstatus_code "+tc.codes+"\n}\n}")
+		if got := c.HTTP.URLs[0].StatusCodes; !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("status_code %s: %v, want %v", tc.codes, got, tc.want)
+		}
+	}
+}
+
 func TestHTTPNoURLs(t *testing.T) {
 	rs, r := decodeRS(t, "HTTP_GET {\nconnect_timeout 3\n}", nil)
 	if len(rs.Checkers) != 0 {

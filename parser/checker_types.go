@@ -130,7 +130,7 @@ type URLCheck struct {
 	RegexUseStack   bool   `json:"-"`
 
 	pathSet bool
-	codes   *[httpStatusMax - httpStatusMin + 1]bool
+	codes   *statusSet
 }
 
 // StatusRange is an inclusive range of accepted HTTP status codes.

@@ -56,7 +56,7 @@ func (d *decoder) stmt(n *Node) *stmt {
 func (s *stmt) Keyword() string { return s.line.Words[0].Text }
 
 // Pos is where the keyword was written.
-func (s *stmt) Pos() Pos { return s.line.Words[0].Pos }
+func (s *stmt) Pos() Pos { return s.line.WordPos(0) }
 
 // NArgs counts the words after the keyword.
 func (s *stmt) NArgs() int { return len(s.line.Words) - 1 }
@@ -79,8 +79,8 @@ func (s *stmt) Arg(i int) (string, bool) {
 
 // ArgPos is where word i was written, or the keyword's position past the end.
 func (s *stmt) ArgPos(i int) Pos {
-	if w := s.Word(i); w != nil {
-		return w.Pos
+	if i >= 0 && i < len(s.line.Words) {
+		return s.line.WordPos(i)
 	}
 	return s.Pos()
 }
@@ -255,7 +255,7 @@ func lintSwallowedKeyword[T any](s *stmt, tbl table[T]) {
 			continue
 		}
 		if kw, ok := tbl[w.Text]; ok && kw.kind == plainKeyword {
-			s.d.report(Diagnostic{Pos: w.Pos, Severity: SeverityWarning, Own: true,
+			s.d.report(Diagnostic{Pos: s.ArgPos(i), Severity: SeverityWarning, Own: true,
 				Message: "keyword '" + w.Text + "' is an extra argument of '" + s.Keyword() + "' on the same line and is ignored; put it on a line of its own"})
 			return
 		}
@@ -308,12 +308,20 @@ func (d *decoder) flatten(nodes []*Node) []*stmt {
 
 // words returns every word of every line of a value block, for the blocks
 // keepalived reads as a flat list (notification_email, group, interfaces).
-func (s *stmt) words() []Word {
-	var out []Word
+func (s *stmt) words() []placedWord {
+	var out []placedWord
 	for _, e := range s.entries() {
-		out = append(out, e.line.Words...)
+		for i, w := range e.line.Words {
+			out = append(out, placedWord{Text: w.Text, Pos: e.line.WordPos(i)})
+		}
 	}
 	return out
+}
+
+// placedWord is a word of a block's entries with its own position.
+type placedWord struct {
+	Text string
+	Pos  Pos
 }
 
 // quote renders a value for a message the way keepalived prints it.

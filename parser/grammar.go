@@ -94,9 +94,9 @@ func buildBody(lines []Line, b *Body) int {
 }
 
 func keywordToken(ln *Line, idx int) lexer.Token {
-	w := &ln.Words[0]
-	return lexer.Token{Type: tokKeyword, Value: w.Text,
-		Pos: lexer.Position{Filename: w.Pos.File, Offset: idx, Line: w.Pos.Line, Column: w.Pos.Col}}
+	p := ln.WordPos(0)
+	return lexer.Token{Type: tokKeyword, Value: ln.Words[0].Text,
+		Pos: lexer.Position{Filename: p.File, Offset: idx, Line: p.Line, Column: p.Col}}
 }
 
 const (

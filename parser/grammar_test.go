@@ -17,7 +17,7 @@ func splitLines(text string) *Source {
 		}
 		ln := Line{Pos: Pos{File: "t.conf", Line: i + 1, Col: 1}, Text: l}
 		for _, f := range strings.Fields(l) {
-			ln.Words = append(ln.Words, Word{Text: f, Pos: Pos{File: "t.conf", Line: i + 1, Col: strings.Index(l, f) + 1}})
+			ln.Words = append(ln.Words, Word{Text: f, Col: int32(strings.Index(l, f) + 1)})
 		}
 		src.Lines = append(src.Lines, ln)
 	}

@@ -74,6 +74,9 @@ func (c *cursor) lineText(b []byte) string {
 
 func (c *cursor) pos(off int) Pos { return Pos{File: c.file, Line: c.line, Col: c.m.col(off)} }
 
+// wordPos is where a word of the cursor's logical line was written.
+func (c *cursor) wordPos(w Word) Pos { return Pos{File: c.file, Line: c.line, Col: int(w.Col)} }
+
 // reader holds what keepalived keeps in parser.c's static variables.
 type reader struct {
 	opts     ReadOptions
@@ -153,7 +156,7 @@ func (r *reader) run() (*Source, Diagnostics) {
 		r.report(Pos{File: main}, ClassMissingEOB, fmt.Sprintf("There are %d missing '}'s or extra '{'s", r.depth))
 		for ; r.depth > 0; r.depth-- {
 			r.src.Lines = append(r.src.Lines, Line{Pos: Pos{File: main}, Text: "}",
-				Words: []Word{{Text: "}", Pos: Pos{File: main}}}})
+				Words: []Word{{Text: "}"}}})
 		}
 	}
 	return r.src, r.diags
@@ -229,14 +232,14 @@ func (r *reader) tokenise(text string, c *cursor) (words []Word, unmatched bool)
 		if i == len(text) {
 			break
 		}
-		pos := c.pos(i)
+		col := int32(c.m.col(i))
 		if text[i] == '"' {
 			j := strings.IndexByte(text[i+1:], '"')
 			if j < 0 {
 				unmatched = true
 				break
 			}
-			r.words = append(r.words, Word{Text: text[i+1 : i+1+j], Quoted: true, Pos: pos})
+			r.words = append(r.words, Word{Text: text[i+1 : i+1+j], Quoted: true, Col: col})
 			i += j + 2
 			continue
 		}
@@ -244,7 +247,7 @@ func (r *reader) tokenise(text string, c *cursor) (words []Word, unmatched bool)
 		for j < len(text) && !isSpace(text[j]) && text[j] != '"' {
 			j++
 		}
-		r.words = append(r.words, Word{Text: text[i:j], Pos: pos})
+		r.words = append(r.words, Word{Text: text[i:j], Col: col})
 		i = j
 	}
 	// The full slice expression stops a later append to one line's words

@@ -24,9 +24,9 @@ func FuzzRead(f *testing.F) {
 			if l.Pos.File == "" || len(l.Words) == 0 {
 				t.Fatalf("line %q at %v", l.Text, l.Pos)
 			}
-			for _, w := range l.Words {
-				if w.Pos.Line < 1 || w.Pos.Col < 1 {
-					t.Fatalf("word %q at %v", w.Text, w.Pos)
+			for i, w := range l.Words {
+				if p := l.WordPos(i); p.Line < 1 || p.Col < 1 {
+					t.Fatalf("word %q at %v", w.Text, p)
 				}
 			}
 		}

@@ -217,13 +217,13 @@ func (r *reader) openNext(fr *frame) bool {
 }
 
 func (r *reader) newFile(name, dir string, data []byte, info fs.FileInfo) *srcFile {
-	// Brace splitting makes more lines than there are newlines; reserving
-	// for the likely total saves regrowing the big slices.
-	n := bytes.Count(data, []byte{'\n'}) + 1
-	r.src.Lines = slices.Grow(r.src.Lines, n*3/2)
-	if cap(r.words)-len(r.words) < 2*n {
-		r.words = make([]Word, 0, 2*n+64)
-	}
+	// Reserving for the likely number of lines saves regrowing the biggest
+	// slice, which would leave the old copies as garbage at the parser's
+	// peak. Brace splitting adds a line for each '{' written after a
+	// keyword, the usual style; a '}' is usually alone on its line. Words
+	// need no reservation: the tokeniser cuts them from fixed-size chunks.
+	n := bytes.Count(data, []byte{'\n'}) + 1 + bytes.Count(data, []byte{'{'})
+	r.src.Lines = slices.Grow(r.src.Lines, n)
 	return &srcFile{name: name, dir: dir, text: string(data), line: 1, info: info}
 }
 
@@ -284,7 +284,7 @@ func (r *reader) setIncludeCheck(words []Word) {
 		} else if i == 0 {
 			r.includeCheck = 0
 		} else {
-			r.report(w.Pos, ClassGeneral, fmt.Sprintf("Duplicate include_check '%s' specified - ignoring", w.Text))
+			r.report(r.cur.wordPos(w), ClassGeneral, fmt.Sprintf("Duplicate include_check '%s' specified - ignoring", w.Text))
 			continue
 		}
 		var f incFlags
@@ -298,7 +298,7 @@ func (r *reader) setIncludeCheck(words []Word) {
 		case "brace_match":
 			f = incB
 		default:
-			r.report(w.Pos, ClassGeneral, fmt.Sprintf("Unknown include_check type '%s' - ignoring", name))
+			r.report(r.cur.wordPos(w), ClassGeneral, fmt.Sprintf("Unknown include_check type '%s' - ignoring", name))
 			continue
 		}
 		switch op {

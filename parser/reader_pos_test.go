@@ -13,12 +13,13 @@ func wordsAt(src *Source) []string {
 	for _, l := range src.Lines {
 		var b strings.Builder
 		fmt.Fprintf(&b, "%d:%d", l.Pos.Line, l.Pos.Col)
-		for _, w := range l.Words {
+		for i, w := range l.Words {
 			q := ""
 			if w.Quoted {
 				q = "\""
 			}
-			fmt.Fprintf(&b, " %d:%d=%s%s%s", w.Pos.Line, w.Pos.Col, q, w.Text, q)
+			p := l.WordPos(i)
+			fmt.Fprintf(&b, " %d:%d=%s%s%s", p.Line, p.Col, q, w.Text, q)
 		}
 		out = append(out, b.String())
 	}

@@ -237,7 +237,7 @@ func (d *decoder) resolveTracked(e *stmt, kind trackKind, owner string, te *Trac
 func (d *decoder) lineIndex(p Pos) int {
 	for i := range d.src.Lines {
 		l := &d.src.Lines[i]
-		if len(l.Words) > 0 && l.Words[0].Pos == p {
+		if len(l.Words) > 0 && l.WordPos(0) == p {
 			return i
 		}
 	}
