@@ -47,6 +47,9 @@ type connector struct {
 	events     []unix.EpollEvent
 	buf        []byte // what exchanges read into, one at a time
 	closed     bool
+	pollReady  func(uintptr) bool // c.pollOnce
+	polled     int                // events pollOnce took
+	free       []*connAttempt     // ended attempts, to be used again
 
 	// kicked is set by the first kick since the loop last woke from the
 	// eventfd; later kicks need not write to it.
@@ -88,6 +91,7 @@ var _ loopWaker = (*connector)(nil)
 func newConnector() (c *connector, err error) {
 	c = &connector{epfd: -1, evfd: -1, timer: -1, pending: map[int32]*connAttempt{},
 		events: make([]unix.EpollEvent, 256), buf: make([]byte, 4096)}
+	c.pollReady = c.pollOnce
 	defer func() {
 		if err != nil {
 			c.release()
@@ -159,7 +163,9 @@ func (c *connector) connect(co *connOpts, now time.Time, finish func(dialKind, e
 		rawClose(fd)
 		finish(dialOK, nil)
 	default:
-		c.watch(&connAttempt{deadline: now.Add(co.timeout), fd: int32(fd), heapIdx: -1, finish: finish})
+		a := c.attempt()
+		a.deadline, a.fd, a.finish = now.Add(co.timeout), int32(fd), finish
+		c.watch(a)
 	}
 }
 
@@ -179,16 +185,23 @@ func (c *connector) exchange(co *connOpts, now time.Time, x streamExchange, done
 	}
 	// Connected at once or not, the request goes when epoll says the
 	// socket is writable.
-	c.watch(&connAttempt{deadline: now.Add(co.timeout), fd: int32(fd), heapIdx: -1,
-		x: &exchange{s: x, done: done, timeout: co.timeout, req: x.request()}})
+	a := c.attempt()
+	a.deadline, a.fd = now.Add(co.timeout), int32(fd)
+	a.x = &exchange{s: x, done: done, timeout: co.timeout, req: x.request()}
+	c.watch(a)
 }
 
 // dial makes a non-blocking socket and starts its connect; fd < 0 means
 // it failed at once, with kind and err.
 func dial(co *connOpts) (fd int, connected bool, kind dialKind, err error) {
-	sa, family, err := co.sockaddr()
-	if err != nil {
-		return -1, false, dialLocal, err
+	family := unix.AF_INET6
+	if a := co.dest.Addr(); a.Is4() || a.Is4In6() {
+		family = unix.AF_INET
+	} else if a.Zone() != "" {
+		// A zone that names no interface fails before any socket.
+		if _, _, err := co.sockaddr(); err != nil {
+			return -1, false, dialLocal, err
+		}
 	}
 	fd, err = rawSocket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
 	if err != nil {
@@ -198,7 +211,7 @@ func dial(co *connOpts) (fd int, connected bool, kind dialKind, err error) {
 		rawClose(fd)
 		return -1, false, classifyErr(err), err
 	}
-	switch err := rawConnect(fd, sa); err {
+	switch err := rawConnectTo(fd, co.dest); err {
 	case nil:
 		return fd, true, dialOK, nil
 	case unix.EINPROGRESS:
@@ -394,14 +407,18 @@ func (c *connector) wait(until time.Time) int {
 		}
 		c.armed = until
 	}
-	n := 0
-	if err := c.epollRaw.Read(func(uintptr) bool {
-		n = c.poll()
-		return n != 0
-	}); err != nil {
+	if err := c.epollRaw.Read(c.pollReady); err != nil {
 		panic(fmt.Sprintf("check: waiting on the epoll set: %v", err))
 	}
-	return n
+	return c.polled
+}
+
+// pollOnce is wait's callback from the runtime's poller. It is taken as a
+// func value once, in newConnector (pollReady): a closure made at each
+// wait was two allocations per wake-up.
+func (c *connector) pollOnce(uintptr) bool {
+	c.polled = c.poll()
+	return c.polled != 0
 }
 
 // poll takes the set's ready events, without waiting.
@@ -470,11 +487,25 @@ func (c *connector) end(a *connAttempt) {
 	heap.Remove(&c.timeouts, a.heapIdx)
 	rawClose(int(a.fd))
 	a.fd = -1
-	if a.x != nil {
-		a.x.done(a.x.outcome)
-		return
+	if x := a.x; x != nil {
+		x.done(x.outcome)
+	} else {
+		a.finish(a.kind, a.err)
 	}
-	a.finish(a.kind, a.err)
+	*a = connAttempt{heapIdx: -1}
+	c.free = append(c.free, a)
+}
+
+// attempt is an unused connAttempt: one that ended, or a new one. The
+// attempts in flight are at most the scheduler's concurrency bound, so the
+// free list stays that small.
+func (c *connector) attempt() *connAttempt {
+	if n := len(c.free); n > 0 {
+		a := c.free[n-1]
+		c.free = c.free[:n-1]
+		return a
+	}
+	return &connAttempt{heapIdx: -1}
 }
 
 // classifyErr is classifyDial for attempts without a context.

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"crypto/subtle"
@@ -11,7 +12,6 @@ import (
 	"io"
 	"net"
 	"regexp"
-	"strings"
 	"sync"
 	"time"
 
@@ -614,7 +614,7 @@ func needsMore(re *regexp.Regexp, m []byte) bool {
 
 // httpHeaderEnd is the offset just past the first CRLFCRLF, or -1.
 func httpHeaderEnd(b []byte) int {
-	i := strings.Index(string(b), "\r\n\r\n")
+	i := bytes.Index(b, []byte("\r\n\r\n"))
 	if i < 0 {
 		return -1
 	}
@@ -650,12 +650,11 @@ func httpStatusCode(head []byte) int {
 // searches for it) and reads its number; -1 when absent or malformed.
 func httpContentLength(head []byte) int64 {
 	const key = "Content-Length:"
-	s := string(head)
-	i := strings.Index(s, key)
+	i := bytes.Index(head, []byte(key))
 	if i < 0 {
 		return -1
 	}
-	s = s[i+len(key):]
+	s := head[i+len(key):]
 	j := 0
 	for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
 		j++
@@ -668,7 +667,7 @@ func httpContentLength(head []byte) int64 {
 	}
 	if k == j {
 		// No digits: strtoul ends where it started, before the blanks.
-		if s != "" && s[0] != '\r' && s[0] != '\n' {
+		if len(s) > 0 && s[0] != '\r' && s[0] != '\n' {
 			return -1
 		}
 		return 0

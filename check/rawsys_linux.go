@@ -1,6 +1,7 @@
 package check
 
 import (
+	"net/netip"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -43,6 +44,32 @@ func rawConnect(fd int, sa unix.Sockaddr) error {
 		_, _, e = unix.RawSyscall(unix.SYS_CONNECT, uintptr(fd), uintptr(unsafe.Pointer(&raw)), unix.SizeofSockaddrInet6)
 	default:
 		return unix.EAFNOSUPPORT
+	}
+	return rawErr(e)
+}
+
+// rawConnectTo connects to dest, building the socket address on the
+// stack: through the unix.Sockaddr interface it was an allocation per
+// connect. An IPv6 zone (an interface name) is looked up as
+// kernelSockaddr does.
+func rawConnectTo(fd int, dest netip.AddrPort) error {
+	a := dest.Addr()
+	var e unix.Errno
+	switch {
+	case a.Is4() || a.Is4In6():
+		raw := unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: a.Unmap().As4()}
+		putPort(&raw.Port, int(dest.Port()))
+		_, _, e = unix.RawSyscall(unix.SYS_CONNECT, uintptr(fd), uintptr(unsafe.Pointer(&raw)), unix.SizeofSockaddrInet4)
+	case a.Zone() == "":
+		raw := unix.RawSockaddrInet6{Family: unix.AF_INET6, Addr: a.As16()}
+		putPort(&raw.Port, int(dest.Port()))
+		_, _, e = unix.RawSyscall(unix.SYS_CONNECT, uintptr(fd), uintptr(unsafe.Pointer(&raw)), unix.SizeofSockaddrInet6)
+	default:
+		sa, _, err := kernelSockaddr(a, dest.Port())
+		if err != nil {
+			return err
+		}
+		return rawConnect(fd, sa)
 	}
 	return rawErr(e)
 }

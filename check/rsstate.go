@@ -49,7 +49,7 @@ type member struct {
 	cfg *parser.Checker
 	t   *task
 	// migKey identifies the block's type-specific settings for a reload.
-	migKey string
+	migKey checkKey
 	// curWeight is this checker's contribution to the real server's weight
 	// (MISC_CHECK misc_dynamic).
 	curWeight int64

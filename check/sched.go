@@ -163,7 +163,7 @@ func NewScheduler(cfg *parser.Config, newProbe ProbeFactory, notifier Notifier, 
 	if err != nil {
 		return nil, err
 	}
-	s.makeTasks(m, pend, map[string][]oldProbe{})
+	s.makeTasks(m, pend, map[checkKey][]oldProbe{})
 	s.setGlobals(cfg)
 	s.m = m
 	s.countTasks()
@@ -535,7 +535,11 @@ func (s *Scheduler) dispatch(ctx context.Context, now time.Time) {
 		s.running++
 		s.launch(ctx, t, now)
 	}
-	s.ready = s.ready[n:]
+	// Moved down rather than resliced, so that the queue keeps its array
+	// and appending to it does not allocate at every wake.
+	rest := copy(s.ready, s.ready[n:])
+	clear(s.ready[rest:])
+	s.ready = s.ready[:rest]
 }
 
 func (s *Scheduler) launch(ctx context.Context, t *task, now time.Time) {
@@ -545,17 +549,23 @@ func (s *Scheduler) launch(ctx context.Context, t *task, now time.Time) {
 	// and the result of an older generation is dropped.
 	if cp, ok := t.probe.(connectProbe); ok && s.connector() != nil {
 		t.cancel = nil
-		s.conn.connect(cp.connectOpts(), now, func(kind dialKind, err error) {
-			s.results <- result{t: t, gen: gen, o: cp.outcome(kind, err)}
-		})
+		if t.connected == nil {
+			// Made once: a task belongs to one generation, and a
+			// closure per attempt was an allocation per check.
+			t.connected = func(kind dialKind, err error) {
+				s.results <- result{t: t, gen: gen, o: cp.outcome(kind, err)}
+			}
+		}
+		s.conn.connect(cp.connectOpts(), now, t.connected)
 		return
 	}
 	if sp, ok := t.probe.(streamProbe); ok {
 		if x := sp.stream(url); x != nil && s.connector() != nil {
 			t.cancel = nil
-			s.conn.exchange(sp.connectOpts(), now, x, func(o Outcome) {
-				s.results <- result{t: t, gen: gen, o: o}
-			})
+			if t.exchanged == nil {
+				t.exchanged = func(o Outcome) { s.results <- result{t: t, gen: gen, o: o} }
+			}
+			s.conn.exchange(sp.connectOpts(), now, x, t.exchanged)
 			return
 		}
 	}

@@ -97,7 +97,7 @@ func (s *Scheduler) reload(cfg *parser.Config, now time.Time) error {
 		}
 	}
 
-	oldProbes := map[string][]oldProbe{}
+	oldProbes := map[checkKey][]oldProbe{}
 	for _, t := range old.tasks {
 		oldProbes[t.key] = append(oldProbes[t.key], oldProbe{probe: t.probe, rs: t.probeRS, vs: t.probeVS, weight: t.probeWeight})
 	}

@@ -54,7 +54,7 @@ type ckState struct {
 // real servers (the same backend behind several virtual servers) share one
 // task; its results are applied to every member.
 type task struct {
-	key   string
+	key   checkKey
 	kind  kind
 	cfg   *parser.Checker // the first member's block: timing and type
 	probe Probe
@@ -82,6 +82,10 @@ type task struct {
 	enabled bool
 	started time.Time
 	cancel  context.CancelFunc
+	// connected and exchanged hand the connector's verdict on an attempt
+	// to the loop (made at the task's first attempt there).
+	connected func(dialKind, error)
+	exchanged func(Outcome)
 }
 
 func (t *task) retry() uint32 { return t.cfg.Retry }
