@@ -20,6 +20,15 @@
 # check and peak RSS; the 100-server size shows lateness where the VM keeps
 # up. With KVM the same run measures the goal directly.
 #
+#  3. With BENCH_CHECK_HOST_DAEMONS=1 (make bench-check-host), instead of 2:
+#     the same side-by-side run on this machine's kernel at native speed
+#     (TestBenchCheckHost), where 10,000 and 50,000 checks a second can be
+#     made. That kernel has no IPVS: keepalived runs with
+#     scripts/bench-fake-ipvs.c preloaded (built here with cc), which
+#     answers its IPVS requests, and gokeepalived is cmd/gokeepalived's test
+#     binary as the daemon with an in-memory IPVS table. Root, keepalived,
+#     iproute2 and a C compiler.
+#
 # Environment: BENCH_CHECK_N (sizes, comma separated; default
 # 100,10000,50000), BENCH_CHECK_KINDS (tcp,http; idle = TCP_CHECK at
 # delay_loop 3600, the cost at rest), BENCH_CHECK_BIG_KINDS (kinds run above 10,000
@@ -39,6 +48,33 @@ window=${BENCH_CHECK_WINDOW:-60}
 if [ "${BENCH_CHECK_HOST:-1}" != 0 ]; then
 	echo "== the scheduler on the host ($(nproc) CPUs)"
 	"$GO" test -run '^$' -bench 'Scheduler10k|Reload10k' -benchtime 3x ./check
+fi
+if [ "${BENCH_CHECK_HOST_DAEMONS:-0}" = 1 ]; then
+	echo "== keepalived and gokeepalived side by side on this host ($(nproc) CPUs, kernel without IPVS): N=$n, $kinds (above 10,000: $big), ${window}s windows"
+	cc=${CC:-cc}
+	if ! command -v "$cc" >/dev/null || ! command -v keepalived >/dev/null || [ "$(id -u)" != 0 ]; then
+		echo "SKIP: the host part needs root, keepalived and a C compiler ($cc)"
+		exit 0
+	fi
+	work=$(mktemp -d)
+	trap 'rm -rf "$work"' EXIT
+	"$cc" -shared -fPIC -O2 -Wall -o "$work/fake-ipvs.so" scripts/bench-fake-ipvs.c -ldl
+	"$GO" test -c -o "$work/gokeepalived.test" ./cmd/gokeepalived
+	"$GO" test -c -o "$work/check.test" ./check
+	status=0
+	(cd "$work" && BENCH_CHECK=1 BENCH_CHECK_FAKE_IPVS="$work/fake-ipvs.so" BENCH_CHECK_GOKEEPALIVED="$work/gokeepalived.test" \
+		BENCH_CHECK_N=$n BENCH_CHECK_KINDS=$kinds BENCH_CHECK_BIG_KINDS=$big BENCH_CHECK_WINDOW=$window \
+		./check.test -test.run '^TestBenchCheckHost$' -test.v -test.timeout 70m) >"$work/out" 2>&1 || status=$?
+	grep -E '^BENCH-CHECK: |^--- (FAIL|SKIP)|^    bench_vm' "$work/out" || true
+	echo
+	echo "== side by side (host time; delay_loop 1 s, so 5% late = 50 ms)"
+	sed -n 's/^BENCH-CHECK-TABLE: \{0,1\}//p' "$work/out"
+	if [ "$status" != 0 ] || ! grep -q '^--- PASS: TestBenchCheckHost' "$work/out"; then
+		echo "bench-check: the host run failed (status $status); its output:" >&2
+		tail -n 60 "$work/out" >&2
+		exit 1
+	fi
+	exit 0
 fi
 [ "${BENCH_CHECK_VM:-1}" != 0 ] || exit 0
 

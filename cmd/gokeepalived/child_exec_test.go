@@ -10,6 +10,9 @@ import (
 // The test binary doubles as a child: with childRoleEnv set it behaves as
 // the test asks instead of running tests.
 func TestMain(m *testing.M) {
+	if os.Getenv(benchDaemonEnv) == "1" {
+		os.Exit(benchDaemonMain())
+	}
 	switch os.Getenv(childRoleEnv) {
 	case "":
 		os.Exit(m.Run())

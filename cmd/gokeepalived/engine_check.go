@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/gokeepalived/gokeepalived/check"
+	"github.com/gokeepalived/gokeepalived/ipvs"
 	"github.com/gokeepalived/gokeepalived/parser"
 )
 
@@ -22,7 +23,13 @@ type checkEngine struct {
 }
 
 func newCheckEngine(cfg *parser.Config, d daemonSettings, log *slog.Logger) (*checkEngine, error) {
-	eng, err := check.NewEngine(cfg, check.EngineOptions{Log: log, DontReleaseIPVS: d.DontReleaseIPVS})
+	return newCheckEngineOn(cfg, d, log, nil)
+}
+
+// newCheckEngineOn is newCheckEngine driving kernel (nil: the Linux IPVS
+// table the configuration names).
+func newCheckEngineOn(cfg *parser.Config, d daemonSettings, log *slog.Logger, kernel ipvs.Kernel) (*checkEngine, error) {
+	eng, err := check.NewEngine(cfg, check.EngineOptions{Log: log, DontReleaseIPVS: d.DontReleaseIPVS, Kernel: kernel})
 	if err != nil {
 		return nil, err
 	}
