@@ -69,6 +69,7 @@ func runChildWith(d daemonSettings, role string, stderr io.Writer, factory engin
 	if stop := startCPUProfile(role, stderr); stop != nil {
 		defer stop()
 	}
+	heap := startLeanHeap()
 	res := parser.Load(d.ConfigFile, d.parseOptions())
 	log := d.newLogger(identFor(kind.Ident, res.Config.Root), stderr)
 	pass := parser.PassVRRP
@@ -90,6 +91,11 @@ func runChildWith(d daemonSettings, role string, stderr io.Writer, factory engin
 	defer removePidFile(pidFile, os.Getpid())
 
 	eng, err := factory(role, res.Config, d, log)
+	if role == checkerChild.Role {
+		heap.settleLean()
+	} else {
+		heap.settle()
+	}
 	if err != nil {
 		log.Error(fmt.Sprintf("%s: %v", kind.Ident, err))
 		return exitFatal
@@ -138,6 +144,8 @@ func runChildWith(d daemonSettings, role string, stderr io.Writer, factory engin
 // whole daemon down and leaving VIPs behind.
 func reloadChild(d daemonSettings, eng engine, log *slog.Logger) {
 	log.Info("Reloading")
+	heap := startLeanHeap()
+	defer heap.settle()
 	res := parser.Load(d.ConfigFile, d.parseOptions())
 	if code := res.ExitCode(false); code == 2 || code == 6 || res.Source == nil {
 		for _, diag := range res.Diagnostics {

@@ -189,7 +189,9 @@ func runDaemon(cl *commandLine, args []string, stderr io.Writer) int {
 		}
 		return 0
 	}
+	heap := startLeanHeap()
 	res := parser.Load(d.ConfigFile, d.parseOptions())
+	heap.settle()
 	cfg := res.Config
 	log := d.newLogger(identFor("Keepalived", cfg.Root), stderr)
 	log.Info("Starting " + version)
