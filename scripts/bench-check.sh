@@ -45,6 +45,19 @@ kinds=${BENCH_CHECK_KINDS:-tcp,http}
 big=${BENCH_CHECK_BIG_KINDS:-tcp}
 window=${BENCH_CHECK_WINDOW:-60}
 
+# report WHERE TEST OUT STATUS prints the side-by-side table of a run and
+# fails when the run did.
+report() {
+	echo
+	echo "== side by side ($1 time; delay_loop 1 s, so 5% late = 50 ms)"
+	sed -n 's/^BENCH-CHECK-TABLE: \{0,1\}//p' "$3"
+	if [ "$4" != 0 ] || ! grep -q "^--- PASS: $2" "$3"; then
+		echo "bench-check: the $1 run failed (status $4); its output:" >&2
+		tail -n 60 "$3" >&2
+		exit 1
+	fi
+}
+
 if [ "${BENCH_CHECK_HOST:-1}" != 0 ]; then
 	echo "== the scheduler on the host ($(nproc) CPUs)"
 	"$GO" test -run '^$' -bench 'Scheduler10k|Reload10k' -benchtime 3x ./check
@@ -66,14 +79,7 @@ if [ "${BENCH_CHECK_HOST_DAEMONS:-0}" = 1 ]; then
 		BENCH_CHECK_N=$n BENCH_CHECK_KINDS=$kinds BENCH_CHECK_BIG_KINDS=$big BENCH_CHECK_WINDOW=$window \
 		./check.test -test.run '^TestBenchCheckHost$' -test.v -test.timeout 70m) >"$work/out" 2>&1 || status=$?
 	grep -E '^BENCH-CHECK: |^--- (FAIL|SKIP)|^    bench_vm' "$work/out" || true
-	echo
-	echo "== side by side (host time; delay_loop 1 s, so 5% late = 50 ms)"
-	sed -n 's/^BENCH-CHECK-TABLE: \{0,1\}//p' "$work/out"
-	if [ "$status" != 0 ] || ! grep -q '^--- PASS: TestBenchCheckHost' "$work/out"; then
-		echo "bench-check: the host run failed (status $status); its output:" >&2
-		tail -n 60 "$work/out" >&2
-		exit 1
-	fi
+	report host TestBenchCheckHost "$work/out" "$status"
 	exit 0
 fi
 [ "${BENCH_CHECK_VM:-1}" != 0 ] || exit 0
@@ -103,11 +109,4 @@ if grep -q '^BENCH-CHECK-PROF ' "$out"; then
 		echo "profile: bench-check-prof/$name.pprof (go tool pprof -top bench-check-prof/$name.pprof)"
 	done
 fi
-echo
-echo "== side by side (VM time; delay_loop 1 s, so 5% late = 50 ms)"
-sed -n 's/^BENCH-CHECK-TABLE: \{0,1\}//p' "$out"
-if [ "$status" != 0 ] || ! grep -q '^--- PASS: TestBenchCheckVM' "$out"; then
-	echo "bench-check: the VM run failed (status $status); its output:" >&2
-	tail -n 60 "$out" >&2
-	exit 1
-fi
+report VM TestBenchCheckVM "$out" "$status"
