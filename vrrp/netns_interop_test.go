@@ -132,7 +132,13 @@ func runFailover(t *testing.T, c interopCase, mkMaster, mkBackup daemonMaker) fa
 		return fmt.Sprintf("\nlb1 (%s):\n%slb2 (%s):\n%s", a.Kind(), logTail(a.Log(), 40), b.Kind(), logTail(b.Log(), 40))
 	}
 	adv := c.advertDur()
-	startup := 4*adv + 3*time.Second
+	// Both nodes start within milliseconds, and at advert_int 0.1 their
+	// first master-down timers can end together: both become master and
+	// send gratuitous ARPs, and the client may keep the loser's MAC until
+	// the winner's second batch, garp_master_delay (5 s) later, as it
+	// would with keepalived. The wait covers that batch.
+	const garpMasterDelay = 5 * time.Second
+	startup := 4*adv + garpMasterDelay + 2*time.Second
 	failover := 4*adv + 2*time.Second
 
 	served := func(by string, d time.Duration) time.Duration {
