@@ -18,11 +18,14 @@ const leanGCPercent = 20
 // leanHeap keeps the collector close behind the live heap until settle is
 // called, unless the user set GOGC. Reading the configuration costs a
 // little more CPU that way (it happens at start and reload only).
-type leanHeap struct{ old int }
+type leanHeap struct {
+	old     int  // the target before
+	userSet bool // GOGC was set: nothing is changed
+}
 
 func startLeanHeap() leanHeap {
 	if os.Getenv("GOGC") != "" {
-		return leanHeap{old: -2}
+		return leanHeap{userSet: true}
 	}
 	return leanHeap{old: debug.SetGCPercent(leanGCPercent)}
 }
@@ -31,7 +34,7 @@ func startLeanHeap() leanHeap {
 // since the start (the preprocessed configuration above all) back to the
 // system.
 func (h leanHeap) settle() {
-	if h.old == -2 {
+	if h.userSet {
 		return
 	}
 	debug.SetGCPercent(h.old)
@@ -43,7 +46,7 @@ func (h leanHeap) settle() {
 // its checks allocate nothing (TCP_CHECK) or little (about 300 bytes per
 // HTTP_GET), so collections are rare and cheap at any target.
 func (h leanHeap) settleLean() {
-	if h.old == -2 {
+	if h.userSet {
 		return
 	}
 	debug.FreeOSMemory()
