@@ -29,25 +29,6 @@ func rawSocket(family, typ, proto int) (int, error) {
 	return int(fd), rawErr(e)
 }
 
-// rawConnect connects to an IPv4 or IPv6 socket address (all that
-// kernelSockaddr makes).
-func rawConnect(fd int, sa unix.Sockaddr) error {
-	var e unix.Errno
-	switch sa := sa.(type) {
-	case *unix.SockaddrInet4:
-		raw := unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: sa.Addr}
-		putPort(&raw.Port, sa.Port)
-		_, _, e = unix.RawSyscall(unix.SYS_CONNECT, uintptr(fd), uintptr(unsafe.Pointer(&raw)), unix.SizeofSockaddrInet4)
-	case *unix.SockaddrInet6:
-		raw := unix.RawSockaddrInet6{Family: unix.AF_INET6, Addr: sa.Addr, Scope_id: sa.ZoneId}
-		putPort(&raw.Port, sa.Port)
-		_, _, e = unix.RawSyscall(unix.SYS_CONNECT, uintptr(fd), uintptr(unsafe.Pointer(&raw)), unix.SizeofSockaddrInet6)
-	default:
-		return unix.EAFNOSUPPORT
-	}
-	return rawErr(e)
-}
-
 // rawConnectTo connects to dest, building the socket address on the
 // stack: through the unix.Sockaddr interface it was an allocation per
 // connect. An IPv6 zone (an interface name) is looked up as
@@ -60,16 +41,17 @@ func rawConnectTo(fd int, dest netip.AddrPort) error {
 		raw := unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: a.Unmap().As4()}
 		putPort(&raw.Port, int(dest.Port()))
 		_, _, e = unix.RawSyscall(unix.SYS_CONNECT, uintptr(fd), uintptr(unsafe.Pointer(&raw)), unix.SizeofSockaddrInet4)
-	case a.Zone() == "":
+	default:
 		raw := unix.RawSockaddrInet6{Family: unix.AF_INET6, Addr: a.As16()}
+		if a.Zone() != "" {
+			sa, _, err := kernelSockaddr(a, dest.Port())
+			if err != nil {
+				return err
+			}
+			raw.Scope_id = sa.(*unix.SockaddrInet6).ZoneId
+		}
 		putPort(&raw.Port, int(dest.Port()))
 		_, _, e = unix.RawSyscall(unix.SYS_CONNECT, uintptr(fd), uintptr(unsafe.Pointer(&raw)), unix.SizeofSockaddrInet6)
-	default:
-		sa, _, err := kernelSockaddr(a, dest.Port())
-		if err != nil {
-			return err
-		}
-		return rawConnect(fd, sa)
 	}
 	return rawErr(e)
 }
